@@ -1,0 +1,27 @@
+package cn.ac.ihep.heps.common.cloud;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What to boot.
+ *
+ * @param networkName the network that gives the server its fixed address
+ * @param userData plain text (the provider encodes it), or null
+ * @param targetHost a compute host to place the server on (admin only), or null to let Nova choose
+ */
+public record ServerRequest(
+        String name,
+        String imageId,
+        String flavorId,
+        String networkName,
+        Set<String> tags,
+        Map<String, String> metadata,
+        String userData,
+        String targetHost) {
+
+    public ServerRequest {
+        tags = Set.copyOf(tags);
+        metadata = Map.copyOf(metadata);
+    }
+}

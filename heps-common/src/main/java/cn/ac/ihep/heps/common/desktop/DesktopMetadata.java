@@ -1,0 +1,16 @@
+package cn.ac.ihep.heps.common.desktop;
+
+/** Nova server metadata keys written by the agent and read by the resolver (CONTRACTS §2). */
+public final class DesktopMetadata {
+
+    public static final String BEAMLINE = "heps.beamline";
+    /** {@code rdp} or {@code vnc}. */
+    public static final String PROTOCOL = "heps.protocol";
+    public static final String EXPERIMENT = "heps.experiment";
+    /** ISO-8601 UTC instant after which the desktop is shelved. */
+    public static final String EXPIRES = "heps.expires";
+    public static final String IMAGE_RECIPE = "heps.image-recipe";
+
+    private DesktopMetadata() {
+    }
+}
