@@ -5,21 +5,27 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Best fit: the host with the fewest free GPUs that still fits the request, so partly used
- * hosts fill up first and whole hosts stay free for the 2- and 4-GPU desktops that need them.
- *
- * <p>Ties (same free count) go to the host that is already in use (a larger total with the
- * same free count), then to the host name, so the decision is deterministic.
+ * Packs GPU desktops so whole hosts stay free for the 2- and 4-GPU desktops that need them.
+ * Among the hosts with enough free GPUs of the requested class it prefers, in this order:
+ * <ol>
+ *   <li>a host already in use over a host with all its GPUs free, so a whole host is only
+ *       broken into when no partly used host fits;</li>
+ *   <li>the fewest free GPUs (best fit), so the largest free blocks survive; among whole
+ *       hosts this picks the smallest one that fits, keeping 8-GPU hosts whole for longer;</li>
+ *   <li>the host name, so the decision is deterministic whatever the inventory order.</li>
+ * </ol>
+ * Because of the first rule, one decision never leaves fewer wholly free hosts than
+ * {@link SpreadingGpuPlacement} would on the same inventory.
  */
 public final class PackingGpuPlacement implements GpuPlacementStrategy {
 
-    private static final Comparator<GpuInventory> TIGHTEST_FIRST =
-            Comparator.comparingInt(GpuInventory::free)
-                    .thenComparing(Comparator.comparingInt(GpuInventory::used).reversed())
+    private static final Comparator<GpuInventory> PARTLY_USED_THEN_TIGHTEST =
+            Comparator.comparing((GpuInventory host) -> host.used() == 0)
+                    .thenComparingInt(GpuInventory::free)
                     .thenComparing(GpuInventory::host);
 
     @Override
     public PlacementDecision place(GpuRequest request, List<GpuInventory> inventory) {
-        return GpuAdmission.decide(request, inventory, TIGHTEST_FIRST);
+        return GpuAdmission.decide(request, inventory, PARTLY_USED_THEN_TIGHTEST);
     }
 }
