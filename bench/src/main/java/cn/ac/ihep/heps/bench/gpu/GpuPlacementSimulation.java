@@ -94,7 +94,7 @@ public final class GpuPlacementSimulation {
             SimulationResult s = OnlineSimulation.run(cluster, trace, spreading);
             SimulationResult p = OnlineSimulation.run(cluster, trace, packing);
             SimulationResult r = OnlineSimulation.run(pooled, trace, packing);
-            OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace, packing);
+            OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace);
             spread = spread == null ? s : spread.plus(s);
             packed = packed == null ? p : packed.plus(p);
             repacked = repacked == null ? r : repacked.plus(r);

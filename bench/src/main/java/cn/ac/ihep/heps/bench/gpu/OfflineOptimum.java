@@ -1,6 +1,5 @@
 package cn.ac.ihep.heps.bench.gpu;
 
-import cn.ac.ihep.heps.agent.gpu.GpuPlacementStrategy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -19,10 +18,10 @@ import java.util.List;
  * 1/GPUs; unit intervals with a capacity are a network, so the flow is the LP optimum).
  * No schedule accepts more than its floor.
  *
- * <p><b>Lower bound.</b> A real schedule: keep the desktops the flow accepts whole, add any
- * other desktop that still fits the total (smallest and shortest first), then place those in
- * start order on the actual hosts by best fit, dropping any that do not fit. It knows the
- * future only through which desktops it keeps.
+ * <p><b>Lower bound.</b> A real schedule on the actual hosts, built with hindsight: the
+ * desktops the flow accepts whole come first, then all others, smallest and shortest first;
+ * each goes to the host with room over its whole window and the least to spare, or is turned
+ * away. The optimum accepts at least as many.
  */
 final class OfflineOptimum {
 
@@ -33,8 +32,7 @@ final class OfflineOptimum {
     private OfflineOptimum() {
     }
 
-    static Bounds compute(GpuCluster cluster, List<DesktopRequest> trace,
-            GpuPlacementStrategy hostPlacement) {
+    static Bounds compute(GpuCluster cluster, List<DesktopRequest> trace) {
         long[] times = trace.stream()
                 .flatMapToLong(d -> java.util.stream.LongStream.of(d.start(), d.end()))
                 .distinct().sorted().toArray();
@@ -67,57 +65,59 @@ final class OfflineOptimum {
         }
         double gpuHoursUpperBound = -hoursFlow.solve(capacity);
 
-        boolean[] keep = new boolean[trace.size()];
-        int[] load = new int[times.length];
-        for (int i = 0; i < trace.size(); i++) {
-            DesktopRequest d = trace.get(i);
-            if (countFlow.flow(arcOf[i]) == d.gpus()) {
-                keep[i] = true;
-                addLoad(load, times, d);
-            }
-        }
+        // A real schedule, for the lower bound: first the desktops the flow keeps whole, then
+        // every other desktop that still fits, smallest and shortest first.
+        List<Integer> order = new ArrayList<>();
         List<Integer> others = new ArrayList<>();
         for (int i = 0; i < trace.size(); i++) {
-            if (!keep[i]) {
-                others.add(i);
-            }
+            (countFlow.flow(arcOf[i]) == trace.get(i).gpus() ? order : others).add(i);
         }
         others.sort(Comparator.<Integer>comparingInt(i -> trace.get(i).gpus())
                 .thenComparingLong(i -> trace.get(i).hours())
                 .thenComparingInt(i -> i));
-        for (int i : others) {
-            DesktopRequest d = trace.get(i);
-            if (fits(load, times, d, capacity)) {
-                keep[i] = true;
-                addLoad(load, times, d);
-            }
-        }
-        List<DesktopRequest> kept = new ArrayList<>();
-        for (int i = 0; i < trace.size(); i++) {
-            if (keep[i]) {
-                kept.add(trace.get(i));
-            }
-        }
-        int lowerBound = OnlineSimulation.run(cluster, kept, hostPlacement).accepted();
+        order.addAll(others);
+        int lowerBound = scheduleOnHosts(cluster, trace, times, order);
         return new Bounds(lowerBound, upperBound, gpuHoursUpperBound);
+    }
+
+    /**
+     * Puts the desktops, in the given order, each on the host that has room for it over its
+     * whole window and the least room to spare at its busiest moment; skips those that fit
+     * nowhere. Returns how many it placed. Every host stays within its GPUs at every moment.
+     */
+    private static int scheduleOnHosts(GpuCluster cluster, List<DesktopRequest> trace,
+            long[] times, List<Integer> order) {
+        int[][] load = new int[cluster.hosts().size()][times.length];
+        int placed = 0;
+        for (int i : order) {
+            DesktopRequest d = trace.get(i);
+            int from = index(times, d.start());
+            int to = index(times, d.end());
+            int bestHost = -1;
+            int bestSpare = Integer.MAX_VALUE;
+            for (int h = 0; h < load.length; h++) {
+                int peak = 0;
+                for (int k = from; k < to; k++) {
+                    peak = Math.max(peak, load[h][k]);
+                }
+                int spare = cluster.hosts().get(h).gpus() - peak - d.gpus();
+                if (spare >= 0 && spare < bestSpare) {
+                    bestSpare = spare;
+                    bestHost = h;
+                }
+            }
+            if (bestHost >= 0) {
+                for (int k = from; k < to; k++) {
+                    load[bestHost][k] += d.gpus();
+                }
+                placed++;
+            }
+        }
+        return placed;
     }
 
     private static int index(long[] times, long time) {
         return Arrays.binarySearch(times, time);
     }
 
-    private static boolean fits(int[] load, long[] times, DesktopRequest d, int capacity) {
-        for (int k = index(times, d.start()); k < index(times, d.end()); k++) {
-            if (load[k] + d.gpus() > capacity) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void addLoad(int[] load, long[] times, DesktopRequest d) {
-        for (int k = index(times, d.start()); k < index(times, d.end()); k++) {
-            load[k] += d.gpus();
-        }
-    }
 }

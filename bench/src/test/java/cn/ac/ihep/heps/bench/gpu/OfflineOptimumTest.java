@@ -3,7 +3,6 @@ package cn.ac.ihep.heps.bench.gpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import cn.ac.ihep.heps.agent.gpu.PackingGpuPlacement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,7 +24,7 @@ class OfflineOptimumTest {
         for (int round = 0; round < 150; round++) {
             List<DesktopRequest> trace = randomTrace(random, 3 + random.nextInt(6));
             GpuCluster cluster = round % 2 == 0 ? big : small;
-            OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace, new PackingGpuPlacement());
+            OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace);
             int exact = exactOptimum(cluster, trace);
             int pooled = exactPooledOptimum(cluster.totalGpus(), trace);
             String context = "round " + round + ": " + trace + " → " + bounds
@@ -51,7 +50,7 @@ class OfflineOptimumTest {
                 new DesktopRequest(0, 0, 2, 4),
                 new DesktopRequest(1, 1, 3, 1));
 
-        OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace, new PackingGpuPlacement());
+        OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace);
 
         assertEquals(1.75, bounds.upperBound(), 1e-9);
         assertEquals(1, bounds.lowerBound());
@@ -66,7 +65,7 @@ class OfflineOptimumTest {
                 new DesktopRequest(2, 8, 16, 2),
                 new DesktopRequest(3, 8, 72, 1));
 
-        OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace, new PackingGpuPlacement());
+        OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace);
 
         assertEquals(4, bounds.lowerBound());
         assertEquals(4.0, bounds.upperBound(), 1e-9);
