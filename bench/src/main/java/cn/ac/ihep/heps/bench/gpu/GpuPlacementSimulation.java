@@ -9,11 +9,19 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Compares GPU placement strategies on synthetic beamtime traces and prints one table.
+ * Compares GPU placement strategies on synthetic beamtime traces and prints one table:
+ * {@link SpreadingGpuPlacement} (Nova's default), {@link PackingGpuPlacement} (ours), an online
+ * reference that may move desktops freely, and a bracket around the offline optimum.
  *
- * <p>Run: {@code ./mvnw -q -B -ntp -pl bench -am compile exec:java} (options after
- * {@code -Dexec.args="..."}: {@code --seeds N}, {@code --days N}, {@code --loads 0.5,0.8},
- * {@code --hosts4 N}, {@code --hosts8 N}).
+ * <p>Run from the repository root:
+ * <pre>
+ * ./mvnw -q -B -ntp -pl bench -am compile exec:java \
+ *     -Dexec.mainClass=cn.ac.ihep.heps.bench.gpu.GpuPlacementSimulation
+ * </pre>
+ * ({@code -Dexec.mainClass} is needed because {@code -am} asks every module in the build to
+ * run something; the others skip.) Options go in {@code -Dexec.args="..."}: {@code --seeds N}
+ * (traces per load, default 10), {@code --days N} (365), {@code --loads 0.5,0.8}
+ * (0.5,0.65,0.8,0.95), {@code --hosts4 N} (6), {@code --hosts8 N} (4).
  */
 public final class GpuPlacementSimulation {
 
@@ -35,17 +43,49 @@ public final class GpuPlacementSimulation {
                 }
                 String value = args[++i];
                 switch (name) {
-                    case "--seeds" -> seeds = Integer.parseInt(value);
-                    case "--days" -> days = Integer.parseInt(value);
-                    case "--hosts4" -> hosts4 = Integer.parseInt(value);
-                    case "--hosts8" -> hosts8 = Integer.parseInt(value);
-                    case "--loads" -> loads = java.util.Arrays.stream(value.split(","))
-                            .mapToDouble(Double::parseDouble).toArray();
+                    case "--seeds" -> seeds = atLeast(name, value, 1);
+                    case "--days" -> days = atLeast(name, value, 1);
+                    case "--hosts4" -> hosts4 = atLeast(name, value, 0);
+                    case "--hosts8" -> hosts8 = atLeast(name, value, 0);
+                    case "--loads" -> loads = loads(value);
                     default -> throw new IllegalArgumentException("unknown option " + name
                             + " (known: --seeds, --days, --loads, --hosts4, --hosts8)");
                 }
             }
+            if (hosts4 + hosts8 == 0) {
+                throw new IllegalArgumentException("--hosts4 and --hosts8 leave no GPU host");
+            }
             return new Settings(seeds, days, loads, hosts4, hosts8);
+        }
+
+        private static int atLeast(String name, String value, int minimum) {
+            int number;
+            try {
+                number = Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " needs a whole number, not '" + value + "'");
+            }
+            if (number < minimum) {
+                throw new IllegalArgumentException(name + " must be at least " + minimum + ", not " + number);
+            }
+            return number;
+        }
+
+        private static double[] loads(String value) {
+            String[] parts = value.split(",");
+            double[] loads = new double[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    loads[i] = Double.parseDouble(parts[i].trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--loads needs fractions such as 0.5,0.8, not '"
+                            + value + "'");
+                }
+                if (!(loads[i] > 0 && loads[i] <= 2)) {
+                    throw new IllegalArgumentException("--loads must lie in (0, 2], not " + parts[i].trim());
+                }
+            }
+            return loads;
         }
     }
 
