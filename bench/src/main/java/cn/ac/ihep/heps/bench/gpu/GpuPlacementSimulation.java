@@ -5,6 +5,7 @@ import cn.ac.ihep.heps.agent.gpu.PackingGpuPlacement;
 import cn.ac.ihep.heps.agent.gpu.SpreadingGpuPlacement;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -187,7 +188,7 @@ public final class GpuPlacementSimulation {
         for (Row row : rows) {
             SimulationResult s = row.spreading();
             SimulationResult p = row.packing();
-            double[] perTrace = java.util.Arrays.stream(row.multiRatioPerTrace())
+            double[] perTrace = Arrays.stream(row.multiRatioPerTrace())
                     .filter(ratio -> !Double.isNaN(ratio)).sorted().toArray();
             String multi = s.multiRejected() == 0 ? "n/a (none rejected)"
                     : String.format(Locale.ROOT, "%.3f (%.3f-%.3f)",

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.LongStream;
 
 /**
  * Brackets the offline optimum: the most desktops of a trace that any schedule knowing the
@@ -34,7 +35,7 @@ final class OfflineOptimum {
 
     static Bounds compute(GpuCluster cluster, List<DesktopRequest> trace) {
         long[] times = trace.stream()
-                .flatMapToLong(d -> java.util.stream.LongStream.of(d.start(), d.end()))
+                .flatMapToLong(d -> LongStream.of(d.start(), d.end()))
                 .distinct().sorted().toArray();
         int capacity = cluster.totalGpus();
 
