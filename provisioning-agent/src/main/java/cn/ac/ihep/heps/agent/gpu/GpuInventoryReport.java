@@ -52,8 +52,10 @@ public record GpuInventoryReport(List<HostLine> hosts, List<ClassLine> classes) 
         Objects.requireNonNull(inventory, "inventory");
         Objects.requireNonNull(pending, "pending");
         TreeSet<String> classNames = new TreeSet<>();
-        inventory.forEach(row -> classNames.add(Objects.requireNonNull(row, "inventory row")
-                .resourceClass()));
+        for (GpuInventory row : inventory) {
+            HostGpus.check(row);
+            classNames.add(row.resourceClass());
+        }
 
         List<HostLine> hostLines = new ArrayList<>();
         List<ClassLine> classLines = new ArrayList<>();

@@ -22,11 +22,7 @@ final class HostGpus {
         Objects.requireNonNull(inventory, "inventory");
         Map<String, GpuInventory> byHost = new LinkedHashMap<>();
         for (GpuInventory row : inventory) {
-            Objects.requireNonNull(row, "inventory row");
-            if (row.total() < 0 || row.used() < 0) {
-                throw new IllegalArgumentException("GPU inventory of host " + row.host()
-                        + " has a negative count: total " + row.total() + ", used " + row.used());
-            }
+            check(row);
             if (!row.resourceClass().equals(resourceClass)) {
                 continue;
             }
@@ -34,5 +30,17 @@ final class HostGpus {
                     a.total() + b.total(), a.used() + b.used()));
         }
         return new ArrayList<>(byHost.values());
+    }
+
+    /** Refuses a row that names no host or class, or counts below zero. */
+    static void check(GpuInventory row) {
+        Objects.requireNonNull(row, "GPU inventory contains a missing row");
+        if (row.host() == null || row.resourceClass() == null) {
+            throw new IllegalArgumentException("GPU inventory row without a host or resource class: " + row);
+        }
+        if (row.total() < 0 || row.used() < 0) {
+            throw new IllegalArgumentException("GPU inventory of host " + row.host()
+                    + " has a negative count: total " + row.total() + ", used " + row.used());
+        }
     }
 }

@@ -92,6 +92,13 @@ class GpuInventoryReportTest {
     }
 
     @Test
+    void refusesNegativeCountsWhateverTheClass() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> GpuInventoryReport.of(List.of(new GpuInventory("gpu-x", V100, -2, 0))));
+        assertEquals("GPU inventory of host gpu-x has a negative count: total -2, used 0", error.getMessage());
+    }
+
+    @Test
     void refusesMissingInput() {
         assertThrows(NullPointerException.class, () -> GpuInventoryReport.of(null));
         assertThrows(NullPointerException.class, () -> GpuInventoryReport.of(HOSTS, null));

@@ -105,6 +105,16 @@ class PackingGpuPlacementTest {
     }
 
     @Test
+    void refusesAnInventoryRowWithoutAHost() {
+        List<GpuInventory> hosts = List.of(new GpuInventory(null, A100, 4, 0));
+
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> packing.place(new GpuRequest(A100, 1), hosts));
+        assertEquals("GPU inventory row without a host or resource class: GpuInventory[host=null,"
+                + " resourceClass=CUSTOM_GPU_A100, total=4, used=0]", error.getMessage());
+    }
+
+    @Test
     void refusesAMissingInventory() {
         assertThrows(NullPointerException.class, () -> packing.place(new GpuRequest(A100, 1), null));
     }
