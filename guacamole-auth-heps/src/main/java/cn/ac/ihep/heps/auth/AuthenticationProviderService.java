@@ -67,7 +67,7 @@ public class AuthenticationProviderService {
             verified = tokens.verify(token);
         }
         catch (TokenRejectedException e) {
-            logger.warn("Portal token {} from {} refused: {}", token.fingerprint(), client, e.getMessage());
+            logger.warn("Portal token {} from {} refused: {}", token.fingerprint(), client, LogSafe.text(e.getMessage()));
             logger.debug("Token refusal detail.", e);
             throw invalid();
         }
@@ -85,18 +85,18 @@ public class AuthenticationProviderService {
             }
             catch (DirectoryRefusalException e) {
                 logger.warn("Portal token jti={} ({}) from {} for \"{}\" refused by the directory: {}",
-                        verified.tokenId(), token.fingerprint(), client, verified.subject(), e.getMessage());
+                        LogSafe.text(verified.tokenId()), token.fingerprint(), client, LogSafe.text(verified.subject()), e.getMessage());
                 throw invalid();
             }
             catch (DirectoryUnavailableException e) {
-                logger.error("Portal token jti={} ({}) from {} for \"{}\" refused: {}", verified.tokenId(),
-                        token.fingerprint(), client, verified.subject(), e.getMessage());
+                logger.error("Portal token jti={} ({}) from {} for \"{}\" refused: {}", LogSafe.text(verified.tokenId()),
+                        token.fingerprint(), client, LogSafe.text(verified.subject()), e.getMessage());
                 logger.debug("Directory failure.", e);
                 throw invalid();
             }
         }
-        logger.info("Portal token jti={} accepted for \"{}\" from {} with groups {}", verified.tokenId(),
-                verified.subject(), client, groups);
+        logger.info("Portal token jti={} accepted for \"{}\" from {} with groups {}", LogSafe.text(verified.tokenId()),
+                LogSafe.text(verified.subject()), client, groups);
         return new HepsAuthenticatedUser(provider, credentials, verified.subject(), groups, displayName, verified);
     }
 
