@@ -46,8 +46,8 @@ public class HepsAuthenticationProviderModule extends AbstractModule {
         bind(AuthenticationProvider.class).toInstance(provider);
         bind(Environment.class).toInstance(environment);
         bind(Clock.class).toInstance(Clock.systemUTC());
-        bind(ConfigurationService.class);
-        bind(AuthenticationProviderService.class);
+        bind(ConfigurationService.class).in(Singleton.class);
+        bind(AuthenticationProviderService.class).in(Singleton.class);
     }
 
     @Provides

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.ac.ihep.heps.auth.testing.BuiltExtension;
 import cn.ac.ihep.heps.auth.testing.SigningKey;
@@ -65,13 +66,18 @@ class PortalLoginIT {
     }
 
     @Test
-    void extensionRunsInItsOwnLoaderWithItsBundledLibraries() {
+    void extensionRunsInItsOwnLoaderWithItsBundledLibraries() throws Exception {
         var extension = guacamole.extensions().get(0);
         var provider = extension.authenticationProviders().get(0);
         assertEquals("heps", provider.getIdentifier());
         assertEquals(extension.classLoader(), provider.getClass().getClassLoader());
         assertNotSame(getClass().getClassLoader(), provider.getClass().getClassLoader());
-        assertEquals(21, extension.classLoader().bundledLibraryCount(), "bundled jars on the extension's path");
+        long rootJars;
+        try (var jar = new java.util.jar.JarFile(BuiltExtension.jar().toFile())) {
+            rootJars = jar.stream().filter(e -> e.getName().endsWith(".jar") && !e.getName().contains("/")).count();
+        }
+        assertTrue(rootJars > 10);
+        assertEquals(rootJars, extension.classLoader().bundledLibraryCount(), "every bundled jar is on the extension's path");
     }
 
     @Test
