@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The whole {@code authenticateUser} path of guacamole-auth-heps as Guacamole calls it: read the
- * token from the request, size check, ES256 verification against a JWKS file, claim checks,
+ * token from the request, size check, signature verification (ES256, or RS256 for comparison)
+ * against a JWKS file, claim checks,
  * in-memory replay check, and (with {@code directory=posix}) a user search plus a group search
  * over a pooled connection to an LDAP server on loopback.
  *
@@ -64,6 +65,10 @@ public class AuthenticateUserBenchmark {
     @Param({ "posix", "none" })
     public String directory;
 
+    /** ES256 is what the facility uses; RS256 shows the same path with a cheap verification. */
+    @Param({ "ES256", "RS256" })
+    public String algorithm;
+
     private DirectoryFixture ldap;
     private HepsAuthenticationProvider provider;
     private KeyPair signingKey;
@@ -72,8 +77,15 @@ public class AuthenticateUserBenchmark {
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPairGenerator generator;
+        if (algorithm.equals("RS256")) {
+            generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+        }
+        else {
+            generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+        }
         signingKey = generator.generateKeyPair();
 
         Path home = Files.createTempDirectory("bench-guacamole-home-");
