@@ -123,8 +123,11 @@ public final class OpenStackCloudProvider implements CloudProvider {
         if (id == null) {
             throw new CloudException("Cannot " + what + ": Nova accepted the request but returned no server id");
         }
-        return findServer(id).orElseThrow(() -> new CloudNotFoundException(
-                "Server " + id + " (" + request.name() + ") vanished right after it was created"));
+        // While the server builds, Nova's tag API may not show the tags yet; they are the ones it accepted.
+        return OpenStackErrors.call(what, () -> Optional.ofNullable(clients.client().compute().servers().get(id))
+                .map(created -> toCloudServer(created, request.tags()))
+                .orElseThrow(() -> new CloudNotFoundException(
+                        "Server " + id + " (" + request.name() + ") vanished right after it was created")));
     }
 
     @Override
