@@ -105,6 +105,8 @@ class OpenStackCloudProviderIT {
         CloudServer server = awaitState(create(Set.of(owner), Map.of(), null).id(), ServerState.ACTIVE);
         String imageId = provider.createSnapshot(server.id(), "it-snapshot-" + UUID.randomUUID());
         images.add(imageId);
+        Eventually.await("snapshot " + imageId + " to be active", BOOT,
+                () -> provider.findImage(imageId).map(CloudImage::status).orElse("missing"), "active"::equals);
         provider.updateImageProperties(imageId, Map.of("heps_beamline", "B1", "heps_recipe", "it"));
         provider.updateImageProperties(imageId, Map.of("heps_beamline", "B2"));
         CloudImage image = provider.findImage(imageId).orElseThrow();
