@@ -48,6 +48,29 @@ final class JsonApi {
 
     private JsonNode send(String serviceType, String method, String path, String microversion, String contentType,
             Object body, String what) {
+        try {
+            return sendOnce(serviceType, method, path, microversion, contentType, body, what);
+        } catch (TokenRefused refused) {
+            // Keystone revoked the shared token: one more try with a fresh one.
+            try {
+                return sendOnce(serviceType, method, path, microversion, contentType, body, what);
+            } catch (TokenRefused again) {
+                throw new CloudException("Cannot " + what + ": OpenStack refused a freshly issued token (401)");
+            }
+        }
+    }
+
+    /** A 401: the shared token is no longer valid. */
+    private static final class TokenRefused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TokenRefused() {
+            super(null, null, false, false);
+        }
+    }
+
+    private JsonNode sendOnce(String serviceType, String method, String path, String microversion, String contentType,
+            Object body, String what) {
         Token token = clients.token();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(clients.endpoint(serviceType) + path))
                 .timeout(settings.readTimeout())
@@ -67,6 +90,7 @@ final class JsonApi {
             int status = response.statusCode();
             if (status == 401) {
                 clients.tokenRefused(token);
+                throw new TokenRefused();
             }
             if (status >= 400) {
                 throw OpenStackErrors.fromStatus(what, status, new String(response.body(), java.nio.charset.StandardCharsets.UTF_8), null);

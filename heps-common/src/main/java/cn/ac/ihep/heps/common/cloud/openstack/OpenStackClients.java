@@ -48,6 +48,10 @@ final class OpenStackClients {
         return token.current();
     }
 
+    void tokenRefused() {
+        token.invalidate();
+    }
+
     void tokenRefused(Token refused) {
         token.invalidate(refused);
     }

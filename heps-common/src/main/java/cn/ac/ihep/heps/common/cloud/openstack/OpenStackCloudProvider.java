@@ -77,7 +77,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
         if (!query.anyTags().isEmpty()) {
             filter.put("tags-any", String.join(",", new java.util.TreeSet<>(query.anyTags())));
         }
-        return OpenStackErrors.call("list servers with " + filter, () -> {
+        return call("list servers with " + filter, () -> {
             OSClient.OSClientV3 os = clients.client();
             List<CloudServer> servers = new ArrayList<>();
             for (Server server : os.compute().servers().list(filter)) {
@@ -89,7 +89,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     @Override
     public Optional<CloudServer> findServer(String serverId) {
-        return OpenStackErrors.call("read server " + serverId, () -> {
+        return call("read server " + serverId, () -> {
             OSClient.OSClientV3 os = clients.client();
             Server server = os.compute().servers().get(serverId);
             return Optional.ofNullable(server).map(s -> toCloudServer(s, tagsOf(os, s.getId())));
@@ -104,7 +104,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
     @Override
     public CloudServer createServer(ServerRequest request) {
         String what = "create server " + request.name();
-        String networkId = OpenStackErrors.call(what, () -> networkId(clients.client(), request.networkName()));
+        String networkId = call(what, () -> networkId(clients.client(), request.networkName()));
         Map<String, Object> server = new LinkedHashMap<>();
         server.put("name", request.name());
         server.put("imageRef", request.imageId());
@@ -124,7 +124,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
             throw new CloudException("Cannot " + what + ": Nova accepted the request but returned no server id");
         }
         // While the server builds, Nova's tag API may not show the tags yet; they are the ones it accepted.
-        return OpenStackErrors.call(what, () -> Optional.ofNullable(clients.client().compute().servers().get(id))
+        return call(what, () -> Optional.ofNullable(clients.client().compute().servers().get(id))
                 .map(created -> toCloudServer(created, request.tags()))
                 .orElseThrow(() -> new CloudNotFoundException(
                         "Server " + id + " (" + request.name() + ") vanished right after it was created")));
@@ -162,7 +162,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     @Override
     public void deleteServer(String serverId) {
-        OpenStackErrors.call("delete server " + serverId, () -> {
+        call("delete server " + serverId, () -> {
             OpenStackErrors.check("delete server " + serverId, clients.client().compute().servers().delete(serverId));
             return null;
         });
@@ -170,7 +170,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     @Override
     public void setServerMetadata(String serverId, Map<String, String> metadata) {
-        OpenStackErrors.call("set metadata of server " + serverId, () -> {
+        call("set metadata of server " + serverId, () -> {
             OSClient.OSClientV3 os = clients.client();
             requireServer(os, serverId);
             os.compute().servers().updateMetadata(serverId, metadata);
@@ -180,7 +180,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     @Override
     public String consoleOutput(String serverId, int lines) {
-        return OpenStackErrors.call("read the console of server " + serverId, () -> {
+        return call("read the console of server " + serverId, () -> {
             OSClient.OSClientV3 os = clients.client();
             requireServer(os, serverId);
             String output = os.compute().servers().getConsoleOutput(serverId, lines);
@@ -192,7 +192,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     @Override
     public String createSnapshot(String serverId, String imageName) {
-        return OpenStackErrors.call("snapshot server " + serverId, () -> {
+        return call("snapshot server " + serverId, () -> {
             OSClient.OSClientV3 os = clients.client();
             requireServer(os, serverId);
             String imageId = os.compute().servers().createSnapshot(serverId, imageName);
@@ -253,7 +253,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     @Override
     public List<CloudFlavor> listFlavors() {
-        return OpenStackErrors.call("list flavors", () -> {
+        return call("list flavors", () -> {
             OSClient.OSClientV3 os = clients.client();
             List<CloudFlavor> flavors = new ArrayList<>();
             for (Flavor flavor : os.compute().flavors().list()) {
@@ -265,7 +265,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     @Override
     public Optional<CloudFlavor> findFlavor(String idOrName) {
-        return OpenStackErrors.call("read flavor " + idOrName, () -> {
+        return call("read flavor " + idOrName, () -> {
             OSClient.OSClientV3 os = clients.client();
             Flavor byId = os.compute().flavors().get(idOrName);
             if (byId != null) {
@@ -318,9 +318,13 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     // Conversions and helpers
 
+    private <T> T call(String what, java.util.function.Supplier<T> call) {
+        return OpenStackErrors.callRenewingToken(what, call, clients::tokenRefused);
+    }
+
     private void action(String serverId, Action action, String verb) {
         String what = verb + " server " + serverId;
-        OpenStackErrors.call(what, () -> {
+        call(what, () -> {
             OpenStackErrors.check(what, clients.client().compute().servers().action(serverId, action));
             return null;
         });

@@ -15,6 +15,22 @@ final class OpenStackErrors {
     private OpenStackErrors() {
     }
 
+    /**
+     * Runs an openstack4j call; when Keystone has revoked the shared token (401), forgets it and
+     * tries once more with a fresh one.
+     */
+    static <T> T callRenewingToken(String what, Supplier<T> call, Runnable forgetToken) {
+        try {
+            return call(what, call);
+        } catch (CloudException e) {
+            if (!(e.getCause() instanceof AuthenticationException)) {
+                throw e;
+            }
+            forgetToken.run();
+            return call(what, call);
+        }
+    }
+
     static <T> T call(String what, Supplier<T> call) {
         try {
             return call.get();

@@ -41,6 +41,11 @@ final class SharedToken {
         }
     }
 
+    /** Forgets whatever token is held, so the next call authenticates again. */
+    synchronized void invalidate() {
+        token = null;
+    }
+
     /** Forgets the token, so the next call authenticates again (after Keystone refused it). */
     void invalidate(Token refused) {
         synchronized (this) {

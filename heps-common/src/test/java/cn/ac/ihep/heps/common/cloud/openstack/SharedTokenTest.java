@@ -36,6 +36,7 @@ class SharedTokenTest {
 
     private final AtomicInteger authentications = new AtomicInteger();
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2030-01-01T00:00:00Z"));
+    private volatile String revokedToken = "none";
     private HttpServer server;
     private String base;
 
@@ -45,8 +46,10 @@ class SharedTokenTest {
         server.setExecutor(Executors.newFixedThreadPool(4));
         base = "http://127.0.0.1:" + server.getAddress().getPort();
         server.createContext("/v3/auth/tokens", this::issueToken);
-        server.createContext("/image/v2/images", exchange -> respond(exchange, 200, "X-Subject-Token", null,
-                "{\"images\": []}"));
+        server.createContext("/image/v2/images", exchange -> {
+            boolean revoked = revokedToken.equals(exchange.getRequestHeaders().getFirst("X-Auth-Token"));
+            respond(exchange, revoked ? 401 : 200, "X-Subject-Token", null, revoked ? "{}" : "{\"images\": []}");
+        });
         server.start();
     }
 
@@ -98,6 +101,10 @@ class SharedTokenTest {
         now.set(now.get().plus(Duration.ofMinutes(6)));
         provider.listImages(Map.of());
         assertEquals(2, authentications.get(), "renewed within the 5 minute margin before expiry");
+
+        revokedToken = "token-2";
+        assertEquals(0, provider.listImages(Map.of()).size(), "a revoked token is replaced and the call retried");
+        assertEquals(3, authentications.get());
     }
 
     private void issueToken(HttpExchange exchange) throws IOException {
