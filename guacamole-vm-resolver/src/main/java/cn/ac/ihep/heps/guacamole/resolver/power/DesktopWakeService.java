@@ -117,11 +117,18 @@ public class DesktopWakeService {
 
     private void wake(Desktop desktop, String action, Runnable call) {
         Instant now = clock.instant();
-        Instant previous = lastWake.get(desktop.id());
-        if (previous != null && Duration.between(previous, now).compareTo(wakeRetryInterval) < 0) {
+        // Atomic, so two tabs retrying at the same instant send one action between them.
+        java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
+        lastWake.compute(desktop.id(), (id, previous) -> {
+            if (previous == null || Duration.between(previous, now).compareTo(wakeRetryInterval) >= 0) {
+                due.set(true);
+                return now;
+            }
+            return previous;
+        });
+        if (!due.get()) {
             return;
         }
-        lastWake.put(desktop.id(), now);
         try {
             call.run();
             logger.info("Desktop {} was {}; sent \"{}\"", desktop.id(), desktop.state(), action);
