@@ -45,6 +45,7 @@ public class ConfigurationService {
     // OpenStack credentials, as an alternative to clouds.yaml / OS_*
 
     private static final StringGuacamoleProperty OPENSTACK_CLOUD = string("heps-openstack-cloud");
+    private static final StringGuacamoleProperty OPENSTACK_CLOUDS_YAML = string("heps-openstack-clouds-yaml");
     private static final StringGuacamoleProperty OPENSTACK_AUTH_URL = string("heps-openstack-auth-url");
     private static final StringGuacamoleProperty OPENSTACK_USERNAME = string("heps-openstack-username");
     private static final StringGuacamoleProperty OPENSTACK_PASSWORD = string("heps-openstack-password");
@@ -161,6 +162,15 @@ public class ConfigurationService {
         put(settings, "project_domain_name", OPENSTACK_PROJECT_DOMAIN);
         put(settings, "region_name", OPENSTACK_REGION);
         return settings;
+    }
+
+    /**
+     * The clouds.yaml that names {@code heps-openstack-cloud}: {@code heps-openstack-clouds-yaml},
+     * else {@code GUACAMOLE_HOME/clouds.yaml}.
+     */
+    public java.nio.file.Path getOpenStackCloudsYaml() throws GuacamoleException {
+        return optional(OPENSTACK_CLOUDS_YAML).map(java.nio.file.Path::of)
+                .orElseGet(() -> environment.getGuacamoleHome().toPath().resolve("clouds.yaml"));
     }
 
     public int getRdpPort() throws GuacamoleException {

@@ -24,6 +24,15 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
 
     private final Injector injector;
 
+    /** Used by Guacamole: configuration from GUACAMOLE_HOME (and the environment), OpenStack per that configuration. */
+    public VmResolverAuthenticationProvider() throws GuacamoleException {
+        this(org.apache.guacamole.environment.LocalEnvironment.getInstance());
+    }
+
+    private VmResolverAuthenticationProvider(Environment environment) throws GuacamoleException {
+        this(environment, CloudProviderFactory.openStack(new ConfigurationService(environment)));
+    }
+
     /** A resolver over the given configuration and cloud (tests, benchmarks, embedding). */
     public VmResolverAuthenticationProvider(Environment environment, CloudProvider cloud) throws GuacamoleException {
         this.injector = Guice.createInjector(new VmResolverModule(this, environment, cloud, Clock.systemUTC()));

@@ -3,7 +3,6 @@ package cn.ac.ihep.heps.guacamole.resolver.power;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
-import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
 import cn.ac.ihep.heps.common.desktop.DesktopTags;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
@@ -97,7 +96,7 @@ public class DesktopWakeService {
         Optional<CloudServer> server;
         try {
             server = cloud.findServer(known.id());
-        } catch (CloudUnavailableException e) {
+        } catch (CloudException e) {
             logger.warn("Cannot read the state of desktop {} ({}); using the state listed earlier ({})",
                     known.id(), e.getMessage(), known.state());
             return known;

@@ -66,7 +66,7 @@ class PackagingIT {
                 }
             }
         }
-        for (String expected : List.of("guice-5.1.0.jar", "heps-common-")) {
+        for (String expected : List.of("guice-5.1.0.jar", "heps-common-", "openstack4j-core-", "openstack4j-okhttp-")) {
             assertTrue(rootJars.stream().anyMatch(n -> n.startsWith(expected)), expected + " not bundled: " + rootJars);
         }
         for (String forbidden : List.of("org/apache/guacamole/", "javax/servlet/", "org/slf4j/")) {
