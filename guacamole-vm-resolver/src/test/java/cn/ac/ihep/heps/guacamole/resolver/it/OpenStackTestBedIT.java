@@ -16,6 +16,8 @@ import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
 import cn.ac.ihep.heps.common.cloud.openstack.OpenStackCredentials;
 import cn.ac.ihep.heps.guacamole.resolver.TestUser;
 import cn.ac.ihep.heps.testsupport.guacamole.GuacamoleHarness;
+import cn.ac.ihep.heps.testsupport.guacamole.Login;
+import cn.ac.ihep.heps.testsupport.guacamole.TestRequest;
 import cn.ac.ihep.heps.testsupport.guacd.GuacdFake;
 import cn.ac.ihep.heps.testsupport.guacd.GuacdHandshake;
 import cn.ac.ihep.heps.testsupport.http.CuttableHttpProxy;
@@ -23,6 +25,7 @@ import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -129,9 +132,16 @@ class OpenStackTestBedIT {
                 .property("heps-vnc-port", Integer.toString(desktopPort.getLocalPort()))
                 .property("guacd-hostname", guacd.hostname())
                 .property("guacd-port", Integer.toString(guacd.port()))
+                .property("heps-jwt-issuer", HandOffToken.ISSUER)
+                .property("heps-jwt-audience", HandOffToken.AUDIENCE)
+                .property("heps-jwt-algorithms", "HS256")
+                .property("heps-jwt-shared-secret", HandOffToken.SHARED_SECRET)
+                .property("heps-jwt-trust-groups", "true")
+                .extension(Path.of(System.getProperty("heps.auth.extension.jar")))
                 .extension(BuiltExtension.jar())
                 .start();
-        resolver = guacamole.authenticationProviders().get(0);
+        resolver = guacamole.authenticationProviders().stream()
+                .filter(provider -> "heps-vm-resolver".equals(provider.getIdentifier())).findFirst().orElseThrow();
     }
 
     @AfterAll
@@ -168,6 +178,18 @@ class OpenStackTestBedIT {
         GuacamoleResourceNotFoundException e = assertThrows(GuacamoleResourceNotFoundException.class,
                 () -> context(user("mallory"), Set.of(user("exp-2"))));
         assertTrue(e.getMessage().contains("No desktop is assigned to you"), e.getMessage());
+    }
+
+    @Test
+    @Order(2)
+    void aPortalTokenLoginThroughBothBuiltExtensionsOffersTheGroupDesktop() throws Exception {
+        Login login = guacamole.login(TestRequest.withParameter("heps_token",
+                HandOffToken.mint(user("gina"), List.of(user("exp-1")))));
+        assertEquals(user("gina"), login.user().getIdentifier());
+        UserContext desktops = login.userContexts().stream()
+                .filter(context -> "heps-vm-resolver".equals(context.getAuthenticationProvider().getIdentifier()))
+                .findFirst().orElseThrow();
+        assertEquals(Set.of(ids.get("shared")), desktops.getConnectionDirectory().getIdentifiers());
     }
 
     @Test
