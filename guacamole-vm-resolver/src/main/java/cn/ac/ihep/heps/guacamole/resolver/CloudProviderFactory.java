@@ -1,0 +1,51 @@
+package cn.ac.ihep.heps.guacamole.resolver;
+
+import cn.ac.ihep.heps.common.cloud.CloudException;
+import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.openstack.OpenStackCloudProvider;
+import cn.ac.ihep.heps.common.cloud.openstack.OpenStackCredentials;
+import cn.ac.ihep.heps.common.cloud.openstack.OpenStackSettings;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.guacamole.GuacamoleException;
+import org.apache.guacamole.GuacamoleServerException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the OpenStack provider from the {@code heps-openstack-*} properties when they are
+ * set, else as every OpenStack client does, from {@code OS_CLOUD} + clouds.yaml or {@code OS_*}.
+ */
+final class CloudProviderFactory {
+
+    private static final Logger logger = LoggerFactory.getLogger(CloudProviderFactory.class);
+
+    private CloudProviderFactory() {
+    }
+
+    static CloudProvider openStack(ConfigurationService configuration) throws GuacamoleException {
+        OpenStackCredentials credentials = credentials(configuration);
+        logger.info("Desktop VMs are read from OpenStack as {}", credentials);
+        return new OpenStackCloudProvider(OpenStackSettings.defaults(credentials));
+    }
+
+    private static OpenStackCredentials credentials(ConfigurationService configuration) throws GuacamoleException {
+        Map<String, String> settings = configuration.getOpenStackSettings();
+        try {
+            if (settings.containsKey("auth_url")) {
+                return new OpenStackCredentials(settings.get("auth_url"), settings.get("username"),
+                        settings.get("password"), settings.get("project_name"), settings.get("user_domain_name"),
+                        settings.get("project_domain_name"), settings.get("region_name"));
+            }
+            if (settings.containsKey("cloud")) {
+                Path cloudsYaml = configuration.getOpenStackCloudsYaml();
+                return OpenStackCredentials.fromCloudsYaml(cloudsYaml, settings.get("cloud"));
+            }
+            return OpenStackCredentials.fromEnvironment();
+        } catch (CloudException e) {
+            throw new GuacamoleServerException("OpenStack credentials are incomplete: " + e.getMessage()
+                    + ". Set heps-openstack-auth-url, -username, -password and -project-name, or "
+                    + "heps-openstack-cloud (with a clouds.yaml), or OS_CLOUD / OS_* for the web application.", e);
+        }
+    }
+}

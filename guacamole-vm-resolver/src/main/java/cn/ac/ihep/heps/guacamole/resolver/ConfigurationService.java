@@ -1,0 +1,375 @@
+package cn.ac.ihep.heps.guacamole.resolver;
+
+import cn.ac.ihep.heps.guacamole.resolver.connection.CertificatePolicy;
+import com.google.inject.Inject;
+import com.google.inject.Singleton;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.guacamole.GuacamoleException;
+import org.apache.guacamole.GuacamoleServerException;
+import org.apache.guacamole.environment.Environment;
+import org.apache.guacamole.net.auth.GuacamoleProxyConfiguration;
+import org.apache.guacamole.properties.BooleanGuacamoleProperty;
+import org.apache.guacamole.properties.IntegerGuacamoleProperty;
+import org.apache.guacamole.properties.StringGuacamoleProperty;
+
+/**
+ * Owns every {@code heps-…} property this extension reads from {@code guacamole.properties}
+ * (or, the Guacamole way, from the matching environment variable: {@code heps-rdp-domain} →
+ * {@code HEPS_RDP_DOMAIN}). Getters apply the defaults and fail with a message naming the
+ * property when a value is unusable.
+ */
+@Singleton
+public class ConfigurationService {
+
+    /** Parameters a site may not override: they come from the VM itself. */
+    private static final Set<String> DERIVED_PARAMETERS = Set.of("hostname", "password");
+
+    // Index
+
+    private static final IntegerGuacamoleProperty REFRESH_INTERVAL = integer("heps-vm-refresh-interval");
+    private static final IntegerGuacamoleProperty MISS_REFRESH_INTERVAL = integer("heps-vm-miss-refresh-interval");
+    private static final IntegerGuacamoleProperty MISS_REFRESH_TIMEOUT = integer("heps-vm-miss-refresh-timeout");
+    private static final StringGuacamoleProperty NO_DESKTOP_ACTION = string("heps-vm-no-desktop-action");
+
+    // Addresses and power
+
+    private static final StringGuacamoleProperty VM_NETWORK = string("heps-vm-network");
+    private static final BooleanGuacamoleProperty USE_FLOATING_IP = bool("heps-vm-use-floating-ip");
+    private static final IntegerGuacamoleProperty PORT_PROBE_TIMEOUT = integer("heps-vm-port-probe-timeout");
+    private static final IntegerGuacamoleProperty WAKE_RETRY_INTERVAL = integer("heps-vm-wake-retry-interval");
+
+    // OpenStack credentials, as an alternative to clouds.yaml / OS_*
+
+    private static final StringGuacamoleProperty OPENSTACK_CLOUD = string("heps-openstack-cloud");
+    private static final StringGuacamoleProperty OPENSTACK_CLOUDS_YAML = string("heps-openstack-clouds-yaml");
+    private static final StringGuacamoleProperty OPENSTACK_AUTH_URL = string("heps-openstack-auth-url");
+    private static final StringGuacamoleProperty OPENSTACK_USERNAME = string("heps-openstack-username");
+    private static final StringGuacamoleProperty OPENSTACK_PASSWORD = string("heps-openstack-password");
+    private static final StringGuacamoleProperty OPENSTACK_PROJECT_NAME = string("heps-openstack-project-name");
+    private static final StringGuacamoleProperty OPENSTACK_USER_DOMAIN = string("heps-openstack-user-domain-name");
+    private static final StringGuacamoleProperty OPENSTACK_PROJECT_DOMAIN = string("heps-openstack-project-domain-name");
+    private static final StringGuacamoleProperty OPENSTACK_REGION = string("heps-openstack-region-name");
+
+    // RDP
+
+    private static final IntegerGuacamoleProperty RDP_PORT = integer("heps-rdp-port");
+    private static final StringGuacamoleProperty RDP_DOMAIN = string("heps-rdp-domain");
+    private static final StringGuacamoleProperty RDP_SECURITY = string("heps-rdp-security");
+    private static final StringGuacamoleProperty RDP_CERTIFICATE_POLICY = string("heps-rdp-certificate-policy");
+    private static final StringGuacamoleProperty RDP_CERT_FINGERPRINTS = string("heps-rdp-cert-fingerprints");
+    private static final BooleanGuacamoleProperty RDP_AUDIO_INPUT = bool("heps-rdp-enable-audio-input");
+    private static final StringGuacamoleProperty RDP_PARAMETERS = string("heps-rdp-parameters");
+
+    // VNC
+
+    private static final IntegerGuacamoleProperty VNC_PORT = integer("heps-vnc-port");
+    private static final StringGuacamoleProperty VNC_SECRET = string("heps-vnc-secret");
+    private static final StringGuacamoleProperty VNC_ENCODINGS = string("heps-vnc-encodings");
+    private static final IntegerGuacamoleProperty VNC_QUALITY_LEVEL = integer("heps-vnc-quality-level");
+    private static final IntegerGuacamoleProperty VNC_COMPRESS_LEVEL = integer("heps-vnc-compress-level");
+    private static final IntegerGuacamoleProperty VNC_COLOR_DEPTH = integer("heps-vnc-color-depth");
+    private static final StringGuacamoleProperty VNC_PARAMETERS = string("heps-vnc-parameters");
+
+    // Recording
+
+    private static final StringGuacamoleProperty RECORDING_PATH = string("heps-recording-path");
+    private static final StringGuacamoleProperty RECORDING_NAME = string("heps-recording-name");
+
+    /** Defaults, in one place so the README table and the code cannot drift apart. */
+    public static final int DEFAULT_REFRESH_INTERVAL_SECONDS = 15;
+    public static final int DEFAULT_MISS_REFRESH_INTERVAL_SECONDS = 5;
+    public static final int DEFAULT_MISS_REFRESH_TIMEOUT_SECONDS = 10;
+    public static final String DEFAULT_VM_NETWORK = "heps-vm-network";
+    public static final int DEFAULT_PORT_PROBE_TIMEOUT_MS = 500;
+    public static final int DEFAULT_WAKE_RETRY_INTERVAL_SECONDS = 60;
+    public static final String DEFAULT_RDP_SECURITY = "any";
+    /** guacd 1.6.0's GFX pipeline needs 32-bit colour (FACTS.md). */
+    public static final int RDP_COLOR_DEPTH = 32;
+    /** Cheap to decode on the data-centre network; measured ~10× the frame rate of guacd's defaults (FACTS.md). */
+    public static final String DEFAULT_VNC_ENCODINGS = "raw copyrect";
+    public static final String DEFAULT_RECORDING_NAME = "${GUAC_DATE}-${GUAC_TIME}-${GUAC_USERNAME}";
+
+    private final Environment environment;
+
+    @Inject
+    public ConfigurationService(Environment environment) {
+        this.environment = environment;
+    }
+
+    /** What a login does when the user has no desktop VM. */
+    public enum NoDesktopAction {
+        /** Refuse the login with a message saying so (the portal hand-off exists only to open a desktop). */
+        MESSAGE,
+        /** Offer no connection from this extension; other extensions' connections still show. */
+        EMPTY
+    }
+
+    public Duration getRefreshInterval() throws GuacamoleException {
+        return Duration.ofSeconds(positive(REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL_SECONDS));
+    }
+
+    public Duration getMissRefreshInterval() throws GuacamoleException {
+        return Duration.ofSeconds(nonNegative(MISS_REFRESH_INTERVAL, DEFAULT_MISS_REFRESH_INTERVAL_SECONDS));
+    }
+
+    public Duration getMissRefreshTimeout() throws GuacamoleException {
+        return Duration.ofSeconds(positive(MISS_REFRESH_TIMEOUT, DEFAULT_MISS_REFRESH_TIMEOUT_SECONDS));
+    }
+
+    public NoDesktopAction getNoDesktopAction() throws GuacamoleException {
+        String value = environment.getProperty(NO_DESKTOP_ACTION, "message").trim();
+        return switch (value) {
+            case "message" -> NoDesktopAction.MESSAGE;
+            case "empty" -> NoDesktopAction.EMPTY;
+            default -> throw invalid(NO_DESKTOP_ACTION, value, "\"message\" or \"empty\"");
+        };
+    }
+
+    public String getVmNetwork() throws GuacamoleException {
+        return nonBlank(VM_NETWORK, DEFAULT_VM_NETWORK);
+    }
+
+    public boolean useFloatingIp() throws GuacamoleException {
+        return environment.getProperty(USE_FLOATING_IP, false);
+    }
+
+    public Duration getPortProbeTimeout() throws GuacamoleException {
+        return Duration.ofMillis(positive(PORT_PROBE_TIMEOUT, DEFAULT_PORT_PROBE_TIMEOUT_MS));
+    }
+
+    public Duration getWakeRetryInterval() throws GuacamoleException {
+        return Duration.ofSeconds(positive(WAKE_RETRY_INTERVAL, DEFAULT_WAKE_RETRY_INTERVAL_SECONDS));
+    }
+
+    /**
+     * OpenStack settings given as {@code heps-openstack-*} properties, keyed like clouds.yaml
+     * ({@code cloud}, {@code auth_url}, {@code username}, {@code password}, {@code project_name},
+     * {@code user_domain_name}, {@code project_domain_name}, {@code region_name}); empty when
+     * none is set, so clouds.yaml / {@code OS_*} apply.
+     */
+    public Map<String, String> getOpenStackSettings() throws GuacamoleException {
+        Map<String, String> settings = new LinkedHashMap<>();
+        put(settings, "cloud", OPENSTACK_CLOUD);
+        put(settings, "auth_url", OPENSTACK_AUTH_URL);
+        put(settings, "username", OPENSTACK_USERNAME);
+        put(settings, "password", OPENSTACK_PASSWORD);
+        put(settings, "project_name", OPENSTACK_PROJECT_NAME);
+        put(settings, "user_domain_name", OPENSTACK_USER_DOMAIN);
+        put(settings, "project_domain_name", OPENSTACK_PROJECT_DOMAIN);
+        put(settings, "region_name", OPENSTACK_REGION);
+        return settings;
+    }
+
+    /**
+     * The clouds.yaml that names {@code heps-openstack-cloud}: {@code heps-openstack-clouds-yaml},
+     * else {@code GUACAMOLE_HOME/clouds.yaml}.
+     */
+    public java.nio.file.Path getOpenStackCloudsYaml() throws GuacamoleException {
+        return optional(OPENSTACK_CLOUDS_YAML).map(java.nio.file.Path::of)
+                .orElseGet(() -> environment.getGuacamoleHome().toPath().resolve("clouds.yaml"));
+    }
+
+    public int getRdpPort() throws GuacamoleException {
+        return port(RDP_PORT, 3389);
+    }
+
+    public Optional<String> getRdpDomain() throws GuacamoleException {
+        return optional(RDP_DOMAIN);
+    }
+
+    public String getRdpSecurity() throws GuacamoleException {
+        String value = nonBlank(RDP_SECURITY, DEFAULT_RDP_SECURITY);
+        if (!Set.of("any", "nla", "nla-ext", "tls", "rdp", "vmconnect").contains(value)) {
+            throw invalid(RDP_SECURITY, value, "one of any, nla, nla-ext, tls, rdp, vmconnect");
+        }
+        return value;
+    }
+
+    public CertificatePolicy getRdpCertificatePolicy() throws GuacamoleException {
+        String value = nonBlank(RDP_CERTIFICATE_POLICY, "tofu");
+        return switch (value) {
+            case "tofu" -> CertificatePolicy.trustOnFirstUse();
+            case "ignore" -> CertificatePolicy.ignore();
+            case "fingerprints" -> CertificatePolicy.fingerprints(optional(RDP_CERT_FINGERPRINTS).orElseThrow(
+                    () -> new GuacamoleServerException("heps-rdp-certificate-policy is \"fingerprints\" but "
+                            + "heps-rdp-cert-fingerprints is not set: list the trusted SHA-256 fingerprints, "
+                            + "comma-separated")));
+            default -> throw invalid(RDP_CERTIFICATE_POLICY, value, "\"tofu\", \"fingerprints\" or \"ignore\"");
+        };
+    }
+
+    public boolean isRdpAudioInputEnabled() throws GuacamoleException {
+        return environment.getProperty(RDP_AUDIO_INPUT, false);
+    }
+
+    /** Site overrides for RDP parameters, applied last. */
+    public Map<String, String> getRdpParameterOverrides() throws GuacamoleException {
+        return overrides(RDP_PARAMETERS);
+    }
+
+    public int getVncPort() throws GuacamoleException {
+        return port(VNC_PORT, 5900);
+    }
+
+    /**
+     * The site secret behind every VNC password; the agent derives the same password from it
+     * when it creates the VM. Required as soon as a VNC desktop is opened.
+     */
+    public String getVncSecret() throws GuacamoleException {
+        return optional(VNC_SECRET).orElseThrow(() -> new GuacamoleServerException(
+                "heps-vnc-secret is not set: VNC desktops cannot be opened without the site secret "
+                        + "the provisioning agent uses for VNC passwords"));
+    }
+
+    public String getVncEncodings() throws GuacamoleException {
+        return nonBlank(VNC_ENCODINGS, DEFAULT_VNC_ENCODINGS);
+    }
+
+    public Optional<Integer> getVncQualityLevel() throws GuacamoleException {
+        return level(VNC_QUALITY_LEVEL);
+    }
+
+    public Optional<Integer> getVncCompressLevel() throws GuacamoleException {
+        return level(VNC_COMPRESS_LEVEL);
+    }
+
+    public Optional<Integer> getVncColorDepth() throws GuacamoleException {
+        Integer value = environment.getProperty(VNC_COLOR_DEPTH);
+        if (value != null && !Set.of(8, 16, 24, 32).contains(value)) {
+            throw invalid(VNC_COLOR_DEPTH, value.toString(), "8, 16, 24 or 32");
+        }
+        return Optional.ofNullable(value);
+    }
+
+    public Map<String, String> getVncParameterOverrides() throws GuacamoleException {
+        return overrides(VNC_PARAMETERS);
+    }
+
+    public Optional<String> getRecordingPath() throws GuacamoleException {
+        return optional(RECORDING_PATH);
+    }
+
+    public String getRecordingName() throws GuacamoleException {
+        return nonBlank(RECORDING_NAME, DEFAULT_RECORDING_NAME);
+    }
+
+    /** Guacamole's own {@code case-sensitivity}: how usernames and group names compare. */
+    public org.apache.guacamole.properties.CaseSensitivity getCaseSensitivity() {
+        return environment.getCaseSensitivity();
+    }
+
+    /** Where guacd is: Guacamole's own {@code guacd-hostname} / {@code guacd-port} / {@code guacd-ssl}. */
+    public GuacamoleProxyConfiguration getGuacdProxyConfiguration() throws GuacamoleException {
+        return environment.getDefaultGuacamoleProxyConfiguration();
+    }
+
+    // Helpers
+
+    private void put(Map<String, String> settings, String key, StringGuacamoleProperty property)
+            throws GuacamoleException {
+        optional(property).ifPresent(value -> settings.put(key, value));
+    }
+
+    private Optional<String> optional(StringGuacamoleProperty property) throws GuacamoleException {
+        String value = environment.getProperty(property);
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    private String nonBlank(StringGuacamoleProperty property, String defaultValue) throws GuacamoleException {
+        return optional(property).orElse(defaultValue);
+    }
+
+    private int positive(IntegerGuacamoleProperty property, int defaultValue) throws GuacamoleException {
+        int value = environment.getProperty(property, defaultValue);
+        if (value <= 0) {
+            throw invalid(property, Integer.toString(value), "a positive number");
+        }
+        return value;
+    }
+
+    private int nonNegative(IntegerGuacamoleProperty property, int defaultValue) throws GuacamoleException {
+        int value = environment.getProperty(property, defaultValue);
+        if (value < 0) {
+            throw invalid(property, Integer.toString(value), "zero or a positive number");
+        }
+        return value;
+    }
+
+    private int port(IntegerGuacamoleProperty property, int defaultValue) throws GuacamoleException {
+        int value = environment.getProperty(property, defaultValue);
+        if (value < 1 || value > 65535) {
+            throw invalid(property, Integer.toString(value), "a TCP port (1-65535)");
+        }
+        return value;
+    }
+
+    private Optional<Integer> level(IntegerGuacamoleProperty property) throws GuacamoleException {
+        Integer value = environment.getProperty(property);
+        if (value != null && (value < 0 || value > 9)) {
+            throw invalid(property, value.toString(), "a level from 0 to 9");
+        }
+        return Optional.ofNullable(value);
+    }
+
+    /** Parses {@code name=value} pairs separated by {@code ;} or new lines. */
+    private Map<String, String> overrides(StringGuacamoleProperty property) throws GuacamoleException {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        Optional<String> raw = optional(property);
+        if (raw.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : raw.get().split("[;\\n]")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            if (equals <= 0) {
+                throw invalid(property, pair.trim(), "name=value pairs separated by ';'");
+            }
+            String name = pair.substring(0, equals).trim();
+            if (DERIVED_PARAMETERS.contains(name)) {
+                throw new GuacamoleServerException(property.getName() + " may not set \"" + name
+                        + "\": it comes from the desktop VM itself");
+            }
+            parameters.put(name, pair.substring(equals + 1).trim());
+        }
+        return parameters;
+    }
+
+    private static GuacamoleServerException invalid(org.apache.guacamole.properties.GuacamoleProperty<?> property,
+            String value, String expected) {
+        return new GuacamoleServerException("Property " + property.getName() + " has the value \"" + value
+                + "\"; expected " + expected);
+    }
+
+    private static StringGuacamoleProperty string(String name) {
+        return new StringGuacamoleProperty() {
+            @Override
+            public String getName() {
+                return name;
+            }
+        };
+    }
+
+    private static IntegerGuacamoleProperty integer(String name) {
+        return new IntegerGuacamoleProperty() {
+            @Override
+            public String getName() {
+                return name;
+            }
+        };
+    }
+
+    private static BooleanGuacamoleProperty bool(String name) {
+        return new BooleanGuacamoleProperty() {
+            @Override
+            public String getName() {
+                return name;
+            }
+        };
+    }
+}

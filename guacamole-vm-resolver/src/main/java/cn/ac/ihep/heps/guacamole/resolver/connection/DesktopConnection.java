@@ -1,0 +1,99 @@
+package cn.ac.ihep.heps.guacamole.resolver.connection;
+
+import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
+import cn.ac.ihep.heps.guacamole.resolver.index.DesktopPrincipal;
+import cn.ac.ihep.heps.guacamole.resolver.power.DesktopWakeService;
+import java.util.Collections;
+import java.util.Date;
+import java.util.Map;
+import java.util.Set;
+import org.apache.guacamole.GuacamoleException;
+import org.apache.guacamole.net.GuacamoleTunnel;
+import org.apache.guacamole.net.auth.AbstractConnection;
+import org.apache.guacamole.net.auth.GuacamoleProxyConfiguration;
+import org.apache.guacamole.net.auth.simple.SimpleConnection;
+import org.apache.guacamole.protocol.GuacamoleClientInformation;
+import org.apache.guacamole.protocol.GuacamoleConfiguration;
+
+/**
+ * One desktop VM offered as a Guacamole connection; its identifier is the Nova server id.
+ *
+ * <p>The parameters (the VNC password among them) are built at connect time and never
+ * exposed: {@link #getConfiguration()} carries the protocol only, whatever permission the
+ * caller has.
+ */
+public class DesktopConnection extends AbstractConnection {
+
+    private final Desktop desktop;
+    private final DesktopPrincipal principal;
+    private final DesktopWakeService wakeService;
+    private final ConnectionProfileFactory profiles;
+    private final GuacamoleProxyConfiguration guacd;
+
+    public DesktopConnection(Desktop desktop, DesktopPrincipal principal, DesktopWakeService wakeService,
+            ConnectionProfileFactory profiles, GuacamoleProxyConfiguration guacd, String parentIdentifier) {
+        this.desktop = desktop;
+        this.principal = principal;
+        this.wakeService = wakeService;
+        this.profiles = profiles;
+        this.guacd = guacd;
+        setIdentifier(desktop.id());
+        setName(DesktopNames.displayName(desktop));
+        setParentIdentifier(parentIdentifier);
+        GuacamoleConfiguration visible = new GuacamoleConfiguration();
+        visible.setProtocol(desktop.protocol().wireName());
+        super.setConfiguration(visible);
+    }
+
+    @Override
+    public GuacamoleTunnel connect(GuacamoleClientInformation info, Map<String, String> tokens)
+            throws GuacamoleException {
+        Desktop ready = wakeService.prepare(desktop, principal);
+        GuacamoleConfiguration config = profiles.configurationFor(ready, principal.username());
+        // Tokens are interpreted so recording names can use ${GUAC_USERNAME}, ${GUAC_DATE}, …
+        SimpleConnection target = new SimpleConnection(getName(), getIdentifier(), guacd, config, true);
+        return target.connect(info, tokens);
+    }
+
+    @Override
+    public GuacamoleConfiguration getConfiguration() {
+        GuacamoleConfiguration visible = new GuacamoleConfiguration();
+        visible.setProtocol(desktop.protocol().wireName());
+        return visible;
+    }
+
+    /** Desktops are defined by their VMs; a configuration written through the API is ignored. */
+    @Override
+    public void setConfiguration(GuacamoleConfiguration config) {
+        // Deliberately immutable.
+    }
+
+    public Desktop desktop() {
+        return desktop;
+    }
+
+    @Override
+    public int getActiveConnections() {
+        return 0;
+    }
+
+    @Override
+    public Map<String, String> getAttributes() {
+        return Collections.emptyMap();
+    }
+
+    @Override
+    public void setAttributes(Map<String, String> attributes) {
+        // No attributes are stored.
+    }
+
+    @Override
+    public Date getLastActive() {
+        return null;
+    }
+
+    @Override
+    public Set<String> getSharingProfileIdentifiers() {
+        return Collections.emptySet();
+    }
+}

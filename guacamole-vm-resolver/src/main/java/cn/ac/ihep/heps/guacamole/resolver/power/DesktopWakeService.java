@@ -1,0 +1,164 @@
+package cn.ac.ihep.heps.guacamole.resolver.power;
+
+import cn.ac.ihep.heps.common.cloud.CloudException;
+import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.desktop.DesktopTags;
+import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
+import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
+import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
+import cn.ac.ihep.heps.guacamole.resolver.index.DesktopFactory;
+import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndex;
+import cn.ac.ihep.heps.guacamole.resolver.index.DesktopPrincipal;
+import com.google.inject.Inject;
+import com.google.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.guacamole.GuacamoleException;
+import org.apache.guacamole.GuacamoleSecurityException;
+import org.apache.guacamole.language.TranslatableGuacamoleClientException;
+import org.apache.guacamole.language.TranslatableGuacamoleResourceNotFoundException;
+import org.apache.guacamole.language.TranslatableGuacamoleUpstreamUnavailableException;
+import org.apache.guacamole.language.TranslatableMessage;
+import org.apache.guacamole.properties.CaseSensitivity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a desktop ready before guacd connects to it: wakes a stopped, shelved, suspended or
+ * paused VM, and until the desktop port accepts a TCP connection answers with Guacamole's
+ * "upstream unavailable" status (0x0208), which the Guacamole client retries by itself.
+ */
+@Singleton
+public class DesktopWakeService {
+
+    private static final Logger logger = LoggerFactory.getLogger(DesktopWakeService.class);
+
+    private final CloudProvider cloud;
+    private final DesktopFactory desktops;
+    private final ConnectionProfileFactory profiles;
+    private final PortProbe probe;
+    private final Clock clock;
+    private final Duration probeTimeout;
+    private final Duration wakeRetryInterval;
+    private final CaseSensitivity caseSensitivity;
+
+    /** When a wake action was last sent per server, so client retries do not repeat it. */
+    private final Map<String, Instant> lastWake = new ConcurrentHashMap<>();
+
+    @Inject
+    public DesktopWakeService(CloudProvider cloud, DesktopFactory desktops, ConnectionProfileFactory profiles,
+            PortProbe probe, Clock clock, ConfigurationService configuration) throws GuacamoleException {
+        this.cloud = cloud;
+        this.desktops = desktops;
+        this.profiles = profiles;
+        this.probe = probe;
+        this.clock = clock;
+        this.probeTimeout = configuration.getPortProbeTimeout();
+        this.wakeRetryInterval = configuration.getWakeRetryInterval();
+        this.caseSensitivity = configuration.getCaseSensitivity();
+    }
+
+    /**
+     * The desktop as it is now, ready for guacd; throws the status the user should see
+     * otherwise.
+     *
+     * @param known the desktop as the user's session knows it (from the index at login)
+     */
+    public Desktop prepare(Desktop known, DesktopPrincipal principal) throws GuacamoleException {
+        Desktop desktop = currentState(known, principal);
+        switch (desktop.state()) {
+            case ACTIVE -> {
+                if (desktop.address() != null
+                        && probe.accepts(desktop.address(), profiles.portFor(desktop.protocol()), probeTimeout)) {
+                    lastWake.remove(desktop.id());
+                    return desktop;
+                }
+                throw starting(desktop, "its desktop port does not answer yet");
+            }
+            case SHUTOFF -> wake(desktop, "start", () -> cloud.startServer(desktop.id()));
+            case SHELVED, SHELVED_OFFLOADED -> wake(desktop, "unshelve", () -> cloud.unshelveServer(desktop.id()));
+            case SUSPENDED -> wake(desktop, "resume", () -> cloud.resumeServer(desktop.id()));
+            case PAUSED -> wake(desktop, "unpause", () -> cloud.unpauseServer(desktop.id()));
+            case ERROR -> throw failed(desktop);
+            case DELETED -> throw gone(desktop);
+            default -> throw starting(desktop, "it is " + desktop.state().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        throw starting(desktop, "it is being woken from " + desktop.state());
+    }
+
+    /** The server's state from Nova, or the known state when Nova does not answer. */
+    private Desktop currentState(Desktop known, DesktopPrincipal principal) throws GuacamoleException {
+        Optional<CloudServer> server;
+        try {
+            server = cloud.findServer(known.id());
+        } catch (CloudException e) {
+            logger.warn("Cannot read the state of desktop {} ({}); using the state listed earlier ({})",
+                    known.id(), e.getMessage(), known.state());
+            return known;
+        }
+        if (server.isEmpty()) {
+            throw gone(known);
+        }
+        CloudServer found = server.get();
+        Desktop current = desktops.desktopFor(found);
+        // Tags may have changed since login: access is checked again against the live server.
+        if (!found.tags().contains(DesktopTags.DESKTOP) || !DesktopIndex.grants(current, principal, caseSensitivity)) {
+            logger.warn("User \"{}\" no longer has access to desktop {}: refused", principal.username(), known.id());
+            throw new GuacamoleSecurityException("Permission denied.");
+        }
+        return current;
+    }
+
+    private void wake(Desktop desktop, String action, Runnable call) {
+        Instant now = clock.instant();
+        // Atomic, so two tabs retrying at the same instant send one action between them.
+        java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
+        lastWake.compute(desktop.id(), (id, previous) -> {
+            if (previous == null || Duration.between(previous, now).compareTo(wakeRetryInterval) >= 0) {
+                due.set(true);
+                return now;
+            }
+            return previous;
+        });
+        if (!due.get()) {
+            return;
+        }
+        try {
+            call.run();
+            logger.info("Desktop {} was {}; sent \"{}\"", desktop.id(), desktop.state(), action);
+        } catch (CloudException e) {
+            // Often a conflict because the action is already under way; the user keeps retrying.
+            logger.warn("Could not {} desktop {} ({}); will try again in {} s", action, desktop.id(),
+                    e.getMessage(), wakeRetryInterval.toSeconds());
+            logger.debug("Wake failure", e);
+        }
+    }
+
+    private static GuacamoleException starting(Desktop desktop, String why) {
+        logger.debug("Desktop {} is not ready: {}", desktop.id(), why);
+        return new TranslatableGuacamoleUpstreamUnavailableException(
+                "Desktop \"" + desktop.name() + "\" is starting: " + why + ".",
+                new TranslatableMessage("HEPS_VM_RESOLVER.INFO_DESKTOP_STARTING", Map.of("NAME", desktop.name())));
+    }
+
+    private static GuacamoleException failed(Desktop desktop) {
+        logger.warn("Desktop {} (\"{}\") is in ERROR state; the user was told to ask for a repair",
+                desktop.id(), desktop.name());
+        return new TranslatableGuacamoleClientException(
+                "Desktop \"" + desktop.name() + "\" has failed and cannot be started. Ask the facility's "
+                        + "IT support to repair it, quoting desktop id " + desktop.id() + ".",
+                new TranslatableMessage("HEPS_VM_RESOLVER.ERROR_DESKTOP_FAILED",
+                        Map.of("NAME", desktop.name(), "ID", desktop.id())));
+    }
+
+    private static GuacamoleException gone(Desktop desktop) {
+        return new TranslatableGuacamoleResourceNotFoundException(
+                "Desktop \"" + desktop.name() + "\" no longer exists. Sign in again from the portal.",
+                new TranslatableMessage("HEPS_VM_RESOLVER.ERROR_DESKTOP_GONE", Map.of("NAME", desktop.name())));
+    }
+}
