@@ -47,6 +47,11 @@ public final class ExperimentService {
         });
     }
 
+    /** Checks the input without storing it; throws {@link InvalidExperimentException}. */
+    public Experiment validate(ExperimentInput input) {
+        return validator.validate(input);
+    }
+
     public List<Experiment> list() {
         return database.inTransaction(experiments::list);
     }

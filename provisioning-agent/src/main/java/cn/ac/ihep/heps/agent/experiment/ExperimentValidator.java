@@ -47,6 +47,8 @@ public final class ExperimentValidator {
             errors.add(new FieldError("proposalId", "required"));
         } else if (!PROPOSAL.matcher(proposal).matches()) {
             errors.add(new FieldError("proposalId", "must be 1-64 letters, digits, '.', '_' or '-', not '" + proposal + "'"));
+        } else if ((input.group() == null || input.group().isBlank()) && !NAME.matcher(proposal).matches()) {
+            errors.add(new FieldError("group", "required when the proposal id is longer than 48 characters"));
         }
         String beamline = input.beamline();
         if (beamline == null || beamline.isBlank()) {
@@ -56,8 +58,9 @@ public final class ExperimentValidator {
                     ? "unknown beamline '" + beamline + "': no beamlines are configured (set the agent's 'beamlines' setting)"
                     : "unknown beamline '" + beamline + "'; known beamlines: " + String.join(", ", beamlines)));
         }
-        String group = input.group() == null || input.group().isBlank() ? proposal : input.group();
-        if (group != null && !NAME.matcher(group).matches()) {
+        boolean groupGiven = input.group() != null && !input.group().isBlank();
+        String group = groupGiven ? input.group() : proposal;
+        if (groupGiven && !NAME.matcher(group).matches()) {
             errors.add(new FieldError("group", "must be 1-48 letters, digits, '.', '_' or '-' (it becomes a Nova tag)"));
         }
         Instant startsAt = instant(input.startsAt(), "startsAt", errors);

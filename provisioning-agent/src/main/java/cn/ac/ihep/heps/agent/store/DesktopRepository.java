@@ -244,6 +244,18 @@ public final class DesktopRepository {
         }
     }
 
+    public boolean wasNotified(Connection connection, long desktopId, String kind, Instant dueAt) throws SQLException {
+        try (PreparedStatement exists = connection.prepareStatement(
+                "SELECT 1 FROM notifications WHERE desktop_id = ? AND kind = ? AND due_at = ?")) {
+            exists.setLong(1, desktopId);
+            exists.setString(2, kind);
+            Sql.setInstant(exists, 3, dueAt);
+            try (ResultSet rows = exists.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
     /** Records that a notification was sent; false when it had been sent already. */
     public boolean markNotified(Connection connection, long desktopId, String kind, Instant dueAt, Instant now)
             throws SQLException {
