@@ -5,6 +5,7 @@ import cn.ac.ihep.heps.agent.cli.support.BadInputException;
 import cn.ac.ihep.heps.agent.cli.support.ErrorReporting;
 import cn.ac.ihep.heps.agent.config.AgentConfiguration;
 import cn.ac.ihep.heps.agent.config.ConfigurationException;
+import cn.ac.ihep.heps.agent.images.cli.ImagesCommand;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Spec;
                 GpusCommand.class,
                 TokenCommand.class,
                 AgentCommand.class,
+                ImagesCommand.class,
         })
 public class HepsCommand implements Runnable {
 

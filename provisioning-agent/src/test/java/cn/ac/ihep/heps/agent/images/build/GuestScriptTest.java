@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the rendered Linux guest script with bash, the way cloud-init would, on small components
  * that touch only a temporary directory, and reads the signal from the "console" it wrote.
  */
-class GuestScriptTest {
+public class GuestScriptTest {
 
     @TempDir
     Path temp;
@@ -136,7 +136,12 @@ class GuestScriptTest {
     }
 
     /** Values for every required input of the repository's recipes, as a site would set them. */
-    static SiteConfig exampleSite(Path dir) {
+    public static SiteConfig exampleSite(Path dir) {
+        return new SiteConfigLoader().load(exampleSiteFile(dir));
+    }
+
+    /** The example site file, written into {@code dir}. */
+    public static Path exampleSiteFile(Path dir) {
         Path file = dir.resolve("images-site.yaml");
         StringBuilder yaml = new StringBuilder("inputs:\n");
         for (String component : List.of("nvidia-driver", "vgstudio-max", "avizo")) {
@@ -158,9 +163,13 @@ class GuestScriptTest {
                   storage-mounts:
                     nfs_server: hepsfs.ihep.example
                     smb_share: \\\\hepsfs.ihep.example\\data
+                build:
+                  flavor: m1.builder
+                  network: heps-build-net
+                  keep: "2"
                 """.formatted("cd".repeat(32)));
         write(file, yaml.toString());
-        return new SiteConfigLoader().load(file);
+        return file;
     }
 
     @Test

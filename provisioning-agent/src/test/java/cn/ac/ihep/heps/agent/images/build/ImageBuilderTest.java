@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.agent.images.InMemoryCloud;
+import cn.ac.ihep.heps.agent.images.PlayedGuest;
 import cn.ac.ihep.heps.agent.images.RecipeFixtures;
 import cn.ac.ihep.heps.agent.images.catalog.BuildImageProperties;
 import cn.ac.ihep.heps.agent.images.catalog.ImageCatalog;

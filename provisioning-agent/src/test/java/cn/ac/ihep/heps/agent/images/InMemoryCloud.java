@@ -1,4 +1,4 @@
-package cn.ac.ihep.heps.agent.images.build;
+package cn.ac.ihep.heps.agent.images;
 
 import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
@@ -25,24 +25,24 @@ import java.util.function.BiConsumer;
  * snapshots go from queued to active). The OpenStack test bed covers the real thing in
  * {@code ImageBuildIT}.
  */
-final class InMemoryCloud implements CloudProvider {
+public final class InMemoryCloud implements CloudProvider {
 
-    final Map<String, CloudServer> servers = new LinkedHashMap<>();
-    final Map<String, String> userData = new HashMap<>();
-    final Map<String, CloudImage> images = new LinkedHashMap<>();
-    final List<CloudFlavor> flavors = new ArrayList<>(List.of(new CloudFlavor("f-1", "m1.builder", 4, 8192, 80, Map.of())));
+    public final Map<String, CloudServer> servers = new LinkedHashMap<>();
+    public final Map<String, String> userData = new HashMap<>();
+    public final Map<String, CloudImage> images = new LinkedHashMap<>();
+    public final List<CloudFlavor> flavors = new ArrayList<>(List.of(new CloudFlavor("f-1", "m1.builder", 4, 8192, 80, Map.of())));
     /** Plays the guest once a server is ACTIVE: (server, user data). */
-    BiConsumer<CloudServer, String> guest = (server, data) -> { };
+    public BiConsumer<CloudServer, String> guest = (server, data) -> { };
     private Instant clock = Instant.parse("2026-11-25T08:00:00Z");
 
-    String addImage(String name, String status, Map<String, String> properties) {
+    public String addImage(String name, String status, Map<String, String> properties) {
         String id = UUID.randomUUID().toString();
         clock = clock.plusSeconds(60);
         images.put(id, new CloudImage(id, name, status, properties, clock));
         return id;
     }
 
-    String addServer(String name, java.util.Set<String> tags, Map<String, String> metadata, String imageId) {
+    public String addServer(String name, java.util.Set<String> tags, Map<String, String> metadata, String imageId) {
         String id = UUID.randomUUID().toString();
         servers.put(id, new CloudServer(id, name, ServerState.ACTIVE, tags, metadata, Map.of(), null, "f-1", imageId, null, clock));
         return id;

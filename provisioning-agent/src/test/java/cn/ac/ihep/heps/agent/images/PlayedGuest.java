@@ -1,5 +1,6 @@
-package cn.ac.ihep.heps.agent.images.build;
+package cn.ac.ihep.heps.agent.images;
 
+import cn.ac.ihep.heps.agent.images.build.BuildSignal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.regex.Pattern;
  * and components are all in it). The fake hypervisor runs no guest, so tests set the result
  * line as the guest's Compute API call would: server metadata {@code heps.build-result}.
  */
-final class PlayedGuest {
+public final class PlayedGuest {
 
     private static final Pattern BUILD_ID = Pattern.compile("HEPS_BUILD_ID='([a-z0-9]+)'");
     private static final Pattern PHASE = Pattern.compile("HEPS_PHASE='([a-z]+)'");
@@ -22,15 +23,15 @@ final class PlayedGuest {
     private PlayedGuest() {
     }
 
-    static String buildId(String userData) {
+    public static String buildId(String userData) {
         return find(BUILD_ID, userData);
     }
 
-    static String phase(String userData) {
+    public static String phase(String userData) {
         return find(PHASE, userData);
     }
 
-    static List<String> components(String userData) {
+    public static List<String> components(String userData) {
         List<String> names = new ArrayList<>();
         Matcher matcher = COMPONENT.matcher(userData);
         while (matcher.find()) {
@@ -40,7 +41,7 @@ final class PlayedGuest {
     }
 
     /** The line the guest would write, with each component's check result from {@code checkPasses}. */
-    static String resultLine(String userData, String failedStep, Function<String, Boolean> checkPasses) {
+    public static String resultLine(String userData, String failedStep, Function<String, Boolean> checkPasses) {
         Map<String, Boolean> checks = new LinkedHashMap<>();
         for (String component : components(userData)) {
             checks.put(component, checkPasses.apply(component));
