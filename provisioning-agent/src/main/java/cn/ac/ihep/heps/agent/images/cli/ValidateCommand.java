@@ -10,6 +10,7 @@ import cn.ac.ihep.heps.agent.images.recipe.RecipeException;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeProblem;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfig;
+import cn.ac.ihep.heps.agent.images.recipe.SiteConfigLoader;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -35,7 +36,7 @@ class ValidateCommand extends ImagesVerb {
         SiteConfig site = site();
         if (siteFile != null) {
             InputResolver resolver = new InputResolver(site);
-            List<RecipeProblem> problems = new ArrayList<>();
+            List<RecipeProblem> problems = new ArrayList<>(new SiteConfigLoader().unknownInputs(siteFile, site, library));
             for (BeamlineRecipe beamline : library.beamlines().values()) {
                 try {
                     resolver.resolve(beamline, library);

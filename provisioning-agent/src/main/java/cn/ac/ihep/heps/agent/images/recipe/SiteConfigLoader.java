@@ -42,4 +42,33 @@ public final class SiteConfigLoader {
         }
         return new SiteConfig(inputs, build);
     }
+
+    /** Site inputs that no component declares: a typo there would silently leave the default in place. */
+    public List<RecipeProblem> unknownInputs(Path file, SiteConfig site, RecipeLibrary library) {
+        List<RecipeProblem> problems = new ArrayList<>();
+        for (Map.Entry<String, Map<String, String>> entry : site.inputs().entrySet()) {
+            String key = entry.getKey();
+            int at = key.indexOf('@');
+            String componentName = at < 0 ? key : key.substring(0, at);
+            Component component = library.components().get(componentName);
+            if (component == null) {
+                problems.add(new RecipeProblem(file.toString(), 0, "inputs." + key, "inputs." + key
+                        + ": no component '" + componentName + "'" + NameSuggester.hint(componentName, library.components().keySet())));
+                continue;
+            }
+            java.util.Set<String> declared = new java.util.TreeSet<>();
+            for (OsFamily os : component.platforms().keySet()) {
+                if (at < 0 || os.wireName().equals(key.substring(at + 1))) {
+                    component.inputsFor(os).forEach(input -> declared.add(input.name()));
+                }
+            }
+            for (String input : entry.getValue().keySet()) {
+                if (!declared.contains(input)) {
+                    problems.add(new RecipeProblem(file.toString(), 0, "inputs." + key + "." + input, "inputs." + key + "."
+                            + input + ": component '" + componentName + "' has no such input" + NameSuggester.hint(input, declared)));
+                }
+            }
+        }
+        return problems;
+    }
 }

@@ -160,9 +160,6 @@ public class GuestScriptTest {
                     binary_sha256: %s
                   ad-join:
                     domain: heps.ihep.example
-                  storage-mounts:
-                    nfs_server: hepsfs.ihep.example
-                    smb_share: \\\\hepsfs.ihep.example\\data
                 build:
                   flavor: m1.builder
                   network: heps-build-net

@@ -125,6 +125,16 @@ class ImagesCliTest {
     }
 
     @Test
+    void aMisspelledSiteInputIsNamed() throws Exception {
+        Files.writeString(site, Files.readString(site).replace("    domain: heps.ihep.example", "    domain: heps.ihep.example\n    domian: x"));
+
+        Result result = heps("images", "validate", "--site", site.toString());
+
+        assertEquals(ExitCode.BAD_INPUT, result.exitCode());
+        assertTrue(result.err().contains("inputs.ad-join.domian: component 'ad-join' has no such input; did you mean 'domain'?"), result.err());
+    }
+
+    @Test
     void planBuildPlanAgainAfterAComponentChange() throws Exception {
         Result before = heps("images", "plan", "high-pressure", "tender-xray", "-o", "json");
         assertEquals(ExitCode.OK, before.exitCode(), before.err());

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cn.ac.ihep.heps.agent.images.RecipeFixtures;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -44,11 +45,20 @@ class RecipeLoaderTest {
                 imaging.components().stream().map(ComponentUse::name).toList());
         BeamlineRecipe highPressure = library.beamline("high-pressure").orElseThrow();
         assertTrue(highPressure.components().stream().map(ComponentUse::name).toList().containsAll(List.of("fit2d", "dioptas")));
-        assertEquals("/hepsfs/high-pressure", highPressure.components().stream()
-                .filter(use -> use.name().equals("storage-mounts")).findFirst().orElseThrow().inputs().get("nfs_export"));
         Component nvidia = library.component("nvidia-driver");
         assertEquals("550.127.05", nvidia.versionFor(OsFamily.LINUX));
         assertEquals("553.24", nvidia.versionFor(OsFamily.WINDOWS));
+    }
+
+    @Test
+    void aBeamlineSetsInputsForItsComponents() {
+        Path images = copyOfRepositoryImages(temp);
+        replace(images.resolve("beamlines/high-pressure.yaml"), "  - ad-join", "  - name: ad-join\n    inputs:\n      login_group: heps-high-pressure");
+
+        BeamlineRecipe highPressure = new RecipeLoader(images).load().beamline("high-pressure").orElseThrow();
+
+        assertEquals(Map.of("login_group", "heps-high-pressure"), highPressure.components().get(3).inputs());
+        assertEquals(Map.of(), highPressure.components().get(4).inputs());
     }
 
     @Test
@@ -84,7 +94,7 @@ class RecipeLoaderTest {
         RecipeProblem problem = error.problems().get(0);
         assertEquals("images/beamlines/high-pressure.yaml", problem.file());
         assertEquals("components[6]", problem.field());
-        assertEquals(17, problem.line());
+        assertEquals(15, problem.line());
         assertEquals("component 'dioptaz' does not exist in images/components; did you mean 'dioptas'?", problem.message());
     }
 
@@ -94,7 +104,7 @@ class RecipeLoaderTest {
         replace(images.resolve("components/fit2d.yaml"), "    check: |", "    chek: |");
         replace(images.resolve("beamlines/tender-xray.yaml"), "gpu: false", "gpu: maybe");
         replace(images.resolve("beamlines/tender-xray.yaml"), "  os: linux", "  os: linu");
-        replace(images.resolve("beamlines/saxs-pink-beam.yaml"), "nfs_export:", "nfs_exprot:");
+        replace(images.resolve("beamlines/saxs-pink-beam.yaml"), "  - ad-join", "  - name: ad-join\n    inputs:\n      login_grup: heps-saxs");
 
         RecipeException error = assertThrows(RecipeException.class, () -> new RecipeLoader(images).load());
         String report = error.getMessage();
@@ -102,7 +112,7 @@ class RecipeLoaderTest {
         assertTrue(report.contains("images/components/fit2d.yaml:34: field 'platforms.linux.chek' is not known; did you mean 'platforms.linux.check'?"), report);
         assertTrue(report.contains("images/beamlines/tender-xray.yaml:7: 'gpu' must be true or false"), report);
         assertTrue(report.contains("images/beamlines/tender-xray.yaml:6: 'base_image.os' is 'linu': it must be linux or windows; did you mean 'linux'?"), report);
-        assertTrue(report.contains("component 'storage-mounts' has no input 'nfs_exprot'; did you mean 'nfs_export'?"), report);
+        assertTrue(report.contains("images/beamlines/saxs-pink-beam.yaml:12: component 'ad-join' has no input 'login_grup'; did you mean 'login_group'?"), report);
     }
 
     @Test
@@ -112,7 +122,7 @@ class RecipeLoaderTest {
 
         RecipeException error = assertThrows(RecipeException.class, () -> new RecipeLoader(images).load());
 
-        assertEquals("images/beamlines/high-pressure.yaml:16: component 'avizo' has no steps for linux (it supports [windows])",
+        assertEquals("images/beamlines/high-pressure.yaml:14: component 'avizo' has no steps for linux (it supports [windows])",
                 error.problems().get(0).toString());
     }
 
@@ -127,7 +137,7 @@ class RecipeLoaderTest {
         String report = error.getMessage();
 
         assertTrue(report.contains("images/components/broken.yaml:3: not valid YAML"), report);
-        assertTrue(report.contains("images/beamlines/tender-xray.yaml:18: property 'heps_beamline' is set by the build"), report);
+        assertTrue(report.contains("images/beamlines/tender-xray.yaml:16: property 'heps_beamline' is set by the build"), report);
         assertTrue(report.contains("images/components/pymca.yaml:3: field 'name' is 'pymca5' but the file is named 'pymca.yaml'"), report);
         // pymca no longer loads, so the beamlines that use it report the missing component.
         assertTrue(report.contains("component 'pymca' does not exist"), report);
@@ -143,7 +153,7 @@ class RecipeLoaderTest {
         String report = error.getMessage();
 
         assertTrue(report.contains("images/beamlines/high-pressure.yaml:8:") && report.contains("gpu"), report);
-        assertTrue(report.contains("images/beamlines/engineering-materials.yaml:17: component 'fit2d' is listed twice"), report);
+        assertTrue(report.contains("images/beamlines/engineering-materials.yaml:15: component 'fit2d' is listed twice"), report);
     }
 
     @Test
