@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
 /**
  * The line a guest prints when its build or validation has finished:
  * <pre>HEPS-BUILD-RESULT build=&lt;id&gt; phase=build status=ok checks=nvidia-driver:ok,fit2d:ok</pre>
- * or, when a step failed, {@code status=failed failed=<component>/<step>}. The guest writes it to
+ * or, when a step failed, {@code status=failed failed=<component>/<step>}. Through metadata a
+ * failure that would not fit in 255 characters lists only the failed checks:
+ * {@code failed-checks=a,b}. The guest writes it to
  * its serial console (read back through Nova's console-output API) and, when the build gives it
  * a credential, also as server metadata {@code heps.build-result} through the Compute API:
  * the same text on both paths.
@@ -20,11 +22,12 @@ import java.util.regex.Pattern;
  */
 public record BuildSignal(String buildId, String phase, boolean ok, String failedStep, Map<String, Boolean> checks) {
 
-    public static final String PREFIX = "HEPS-BUILD-RESULT";
+    public static final String PREFIX = cn.ac.ihep.heps.agent.images.recipe.SignalBudget.PREFIX;
 
     private static final Pattern LINE = Pattern.compile(
             Pattern.quote(PREFIX) + " build=(?<build>[a-z0-9]+) phase=(?<phase>[a-z]+) status=(?<status>ok|failed)"
-                    + "(?: failed=(?<failed>[a-z0-9-]+/[^ ]+))?(?: checks=(?<checks>[a-z0-9:,-]*))?\\s*$");
+                    + "(?: failed=(?<failed>[a-z0-9-]+/[^ ]+))?(?: checks=(?<checks>[a-z0-9:,-]*))?"
+                    + "(?: failed-checks=(?<failedChecks>[a-z0-9,-]*))?\\s*$");
 
     public BuildSignal {
         checks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(checks));
@@ -81,6 +84,12 @@ public record BuildSignal(String buildId, String phase, boolean ok, String faile
                 if (colon > 0) {
                     checks.put(entry.substring(0, colon), "ok".equals(entry.substring(colon + 1)));
                 }
+            }
+        }
+        String failedChecks = matcher.group("failedChecks");
+        if (failedChecks != null && !failedChecks.isEmpty()) {
+            for (String name : failedChecks.split(",")) {
+                checks.put(name, false);
             }
         }
         return new BuildSignal(matcher.group("build"), matcher.group("phase"), "ok".equals(matcher.group("status")),

@@ -30,7 +30,8 @@ final class CloudInitUserData implements UserDataRenderer {
             # Sets heps.build-result through the Compute API with the build's application credential.
             heps_signal_metadata() {
               HEPS_SIGNAL_LINE="$1" HEPS_SIGNAL_AUTH_URL="$heps_signal_auth_url" HEPS_SIGNAL_COMPUTE_URL="$heps_signal_compute_url" \\
-              HEPS_SIGNAL_ID="$heps_signal_id" HEPS_SIGNAL_SECRET="$heps_signal_secret" python3 - <<'HEPS_PY'
+              HEPS_SIGNAL_ID="$heps_signal_id" HEPS_SIGNAL_SECRET="$heps_signal_secret" \\
+              HEPS_METADATA_URL="${HEPS_METADATA_URL:-http://169.254.169.254}" python3 - <<'HEPS_PY'
             import json, os, urllib.request
             env = os.environ
             auth = {"auth": {"identity": {"methods": ["application_credential"],
@@ -39,7 +40,7 @@ final class CloudInitUserData implements UserDataRenderer {
                     data=json.dumps(auth).encode(), headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=30) as response:
                 token = response.headers["X-Subject-Token"]
-            with urllib.request.urlopen("http://169.254.169.254/openstack/latest/meta_data.json", timeout=30) as response:
+            with urllib.request.urlopen(env["HEPS_METADATA_URL"] + "/openstack/latest/meta_data.json", timeout=30) as response:
                 server = json.load(response)["uuid"]
             body = json.dumps({"meta": {"heps.build-result": env["HEPS_SIGNAL_LINE"]}}).encode()
             put = urllib.request.Request(env["HEPS_SIGNAL_COMPUTE_URL"].rstrip("/") + "/servers/" + server
@@ -82,7 +83,14 @@ final class CloudInitUserData implements UserDataRenderer {
                   for console in $HEPS_CONSOLES; do { echo "$line" >> "$console"; } 2>/dev/null || true; done
                 """);
         if (plan.signalCredential().isPresent()) {
-            script.append("  heps_signal_metadata \"$line\" || echo \"heps: could not set heps.build-result metadata\" >&2\n");
+            // A metadata value holds 255 characters: a long failure lists only the failed checks.
+            script.append("""
+                      local meta="$line"
+                      if [ "${#meta}" -gt 255 ]; then
+                        meta="${line%% checks=*} failed-checks=$(printf '%s' "${line##* checks=}" | tr ',' '\\n' | sed -n 's/:failed$//p' | paste -sd, -)"
+                      fi
+                      heps_signal_metadata "$meta" || echo "heps: could not set heps.build-result metadata" >&2
+                    """);
         }
         script.append("}\n\n");
         plan.signalCredential().ifPresent(credential -> {

@@ -54,7 +54,14 @@ final class CloudbaseInitUserData implements UserDataRenderer {
                         $token = (Invoke-WebRequest -Uri ($HepsSignal.AuthUrl.TrimEnd('/') + '/auth/tokens') -Method Post `
                             -Body $auth -ContentType 'application/json' -UseBasicParsing).Headers['X-Subject-Token']
                         $server = (Invoke-RestMethod -Uri 'http://169.254.169.254/openstack/latest/meta_data.json').uuid
-                        $body = @{ meta = @{ 'heps.build-result' = $line } } | ConvertTo-Json
+                        # A metadata value holds 255 characters: a long failure lists only the failed checks.
+                        $meta = $line
+                        if ($meta.Length -gt 255) {
+                            $head, $all = $line -split ' checks=', 2
+                            $failedChecks = ($all -split ',' | Where-Object { $_ -like '*:failed' } | ForEach-Object { $_ -replace ':failed$', '' }) -join ','
+                            $meta = "$head failed-checks=$failedChecks"
+                        }
+                        $body = @{ meta = @{ 'heps.build-result' = $meta } } | ConvertTo-Json
                         Invoke-RestMethod -Uri ($HepsSignal.ComputeUrl.TrimEnd('/') + "/servers/$server/metadata/heps.build-result") `
                             -Method Put -Body $body -ContentType 'application/json' -Headers @{ 'X-Auth-Token' = $token } | Out-Null
                     } catch { Write-Warning "heps: could not set heps.build-result metadata: $_" }

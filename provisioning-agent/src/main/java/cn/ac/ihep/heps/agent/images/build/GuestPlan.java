@@ -9,7 +9,6 @@ import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.Step;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -53,7 +52,7 @@ public record GuestPlan(
             PlatformRecipe platform = component.platform(beamline.os()).orElseThrow();
             List<GuestStep> steps = new ArrayList<>();
             for (Step step : platform.steps()) {
-                steps.add(new GuestStep(step.name(), slug(step.name()), step.run()));
+                steps.add(new GuestStep(step.name(), step.slug(), step.run()));
             }
             ResolvedInputs resolved = inputs.get(i);
             if (!resolved.component().equals(component.name())) {
@@ -63,10 +62,5 @@ public record GuestPlan(
                     platform.check(), resolved.values(), resolved.secrets()));
         }
         return new GuestPlan(buildId, phase, beamline.id(), beamline.os(), components, signalCredential);
-    }
-
-    static String slug(String name) {
-        String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
-        return slug.isEmpty() ? "step" : slug;
     }
 }

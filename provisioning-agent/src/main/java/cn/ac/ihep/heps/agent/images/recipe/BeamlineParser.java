@@ -14,12 +14,6 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 /** Reads one {@code images/beamlines/<id>.yaml} and checks it against the components that exist. */
 final class BeamlineParser {
 
-    /**
-     * The completion signal lists every component's check result and must fit in one Nova
-     * metadata value (255 characters), so the component names of one beamline are bounded.
-     */
-    static final int MAX_COMPONENT_NAME_CHARS = 180;
-
     private final Map<String, Component> components;
 
     BeamlineParser(Map<String, Component> components) {
@@ -82,7 +76,7 @@ final class BeamlineParser {
         if (items.isEmpty() && fields.value("components").isPresent()) {
             source.problem(fields.value("components").get(), "components", "'components' must list at least one component");
         }
-        int nameChars = 0;
+        int longestFailedStep = 0;
         for (int i = 0; i < items.size(); i++) {
             String path = "components[" + i + "]";
             Node item = items.get(i);
@@ -91,7 +85,6 @@ final class BeamlineParser {
                 continue;
             }
             String name = use.get().name();
-            nameChars += name.length() + 1;
             Component component = components.get(name);
             if (component == null) {
                 source.problem(item, path, "component '" + name + "' does not exist in images/components"
@@ -117,12 +110,17 @@ final class BeamlineParser {
                             + NameSuggester.hint(inputName, component.inputsFor(family).stream().map(InputDeclaration::name).toList()));
                 }
             }
+            List<Step> steps = os.flatMap(component::platform).map(PlatformRecipe::steps).orElse(List.of());
+            for (Step step : steps) {
+                longestFailedStep = Math.max(longestFailedStep, name.length() + 1 + step.slug().length());
+            }
             uses.add(use.get());
         }
-        if (nameChars > MAX_COMPONENT_NAME_CHARS) {
-            source.problem(fields.value("components").orElse(fields.node()), "components", "the component names add up to "
-                    + nameChars + " characters; at most " + MAX_COMPONENT_NAME_CHARS
-                    + " fit in the build's completion signal: merge components or shorten their names");
+        int signal = SignalBudget.worstCase(uses.stream().map(ComponentUse::name).toList(), longestFailedStep);
+        if (signal > SignalBudget.MAX_LENGTH) {
+            source.problem(fields.value("components").orElse(fields.node()), "components", "the completion signal of this "
+                    + "beamline can reach " + signal + " characters, more than the " + SignalBudget.MAX_LENGTH
+                    + " a Nova metadata value holds: use fewer components or shorter component and step names");
         }
         return uses;
     }
