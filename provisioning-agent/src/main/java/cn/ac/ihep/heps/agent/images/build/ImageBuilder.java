@@ -1,6 +1,7 @@
 package cn.ac.ihep.heps.agent.images.build;
 
 import cn.ac.ihep.heps.agent.images.catalog.BuildImageProperties;
+import cn.ac.ihep.heps.agent.images.catalog.CurrentImageRule;
 import cn.ac.ihep.heps.agent.images.catalog.ImageCatalog;
 import cn.ac.ihep.heps.agent.images.hash.RecipeFingerprint;
 import cn.ac.ihep.heps.agent.images.hash.RecipeHasher;
@@ -144,6 +145,12 @@ public final class ImageBuilder {
                 cloud.deleteServer(validator.id());
                 artifacts.forgetServer(validator.id());
 
+                if (!settings.promote()) {
+                    // The newest image is current unless one is promoted: pin today's current image
+                    // first, so the new one waits for 'heps images promote'.
+                    catalog.current(id).filter(current -> !CurrentImageRule.isPromoted(current))
+                            .ifPresent(current -> catalog.promote(id, current.id()));
+                }
                 cloud.updateImageProperties(imageId, finalProperties(beamline, fingerprint, buildId, base));
                 artifacts.handOverImage(imageId);
                 boolean promoted = false;
@@ -151,9 +158,7 @@ public final class ImageBuilder {
                     catalog.promote(id, imageId);
                     promoted = true;
                 }
-                if (settings.keepVersions() > 0) {
-                    catalog.prune(id, settings.keepVersions(), false);
-                }
+                prune(id);
                 listener.step(id, "image " + imageName + " validated" + (promoted ? " and promoted" : ""));
                 LOG.info("Built image {} ({}) for beamline {} in {}", imageId, imageName, id, Duration.between(started, clock.instant()));
                 return new BuildResult(id, buildId, imageId, imageName, fingerprint.recipeHash(), fingerprint.componentVersions(),
@@ -166,6 +171,19 @@ public final class ImageBuilder {
                 }
                 throw new BuildFailedException("The build of " + id + " failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** Old versions are housekeeping: failing to delete one never fails a build that produced a good image. */
+    private void prune(String beamline) {
+        if (settings.keepVersions() < 1) {
+            return;
+        }
+        try {
+            catalog.prune(beamline, settings.keepVersions(), false);
+        } catch (RuntimeException e) {
+            LOG.warn("Built {} but could not prune its old images ({}); run 'heps images prune {}' later",
+                    beamline, e.getMessage(), beamline);
         }
     }
 

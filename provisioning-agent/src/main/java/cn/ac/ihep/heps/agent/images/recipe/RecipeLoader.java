@@ -48,14 +48,14 @@ public final class RecipeLoader {
         ComponentParser componentParser = new ComponentParser();
         for (Path file : yamlFiles(imagesDir.resolve(COMPONENTS_DIR), problems)) {
             YamlSource source = new YamlSource(display(file), problems);
-            source.parse(read(file)).flatMap(root -> componentParser.parse(source, root, file, baseName(file)))
+            read(file, source).flatMap(source::parse).flatMap(root -> componentParser.parse(source, root, file, baseName(file)))
                     .ifPresent(component -> components.put(component.name(), component));
         }
         Map<String, BeamlineRecipe> beamlines = new TreeMap<>();
         BeamlineParser beamlineParser = new BeamlineParser(components);
         for (Path file : yamlFiles(imagesDir.resolve(BEAMLINES_DIR), problems)) {
             YamlSource source = new YamlSource(display(file), problems);
-            source.parse(read(file)).flatMap(root -> beamlineParser.parse(source, root, file, baseName(file)))
+            read(file, source).flatMap(source::parse).flatMap(root -> beamlineParser.parse(source, root, file, baseName(file)))
                     .ifPresent(beamline -> beamlines.put(beamline.id(), beamline));
         }
         if (!problems.isEmpty()) {
@@ -84,11 +84,15 @@ public final class RecipeLoader {
         }
     }
 
-    private static String read(Path file) {
+    private static java.util.Optional<String> read(Path file, YamlSource source) {
         try {
-            return Files.readString(file, StandardCharsets.UTF_8);
+            return java.util.Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            source.problem(null, "", "the file is not UTF-8 text; save it as UTF-8");
+            return java.util.Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read " + file, e);
+            source.problem(null, "", "cannot read the file: " + e.getMessage());
+            return java.util.Optional.empty();
         }
     }
 

@@ -131,6 +131,26 @@ class ImageBuilderTest {
     }
 
     @Test
+    void withoutPromotionTheCurrentImageStaysCurrent() {
+        guestSucceeds();
+        String first = build().imageId();
+        BuildSettings noPromote = BuildSettings.defaults("m1.builder", "heps-build-net")
+                .withTimeouts(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(1))
+                .withKeepVersions(3, false);
+        // Undo the first build's promotion: the newest-image rule alone would make the next build current.
+        cloud.updateImageProperties(first, Map.of(BuildImageProperties.CURRENT, "false"));
+        ImageBuilder quiet = new ImageBuilder(cloud, noPromote, new InputResolver(GuestScriptTest.exampleSite(temp)),
+                new RecipeHasher(), new ImageCatalog(cloud), Clock.systemUTC(), duration -> { });
+
+        BuildResult second = quiet.build(highPressure, library, BuildListener.NONE);
+
+        assertFalse(second.promoted());
+        assertEquals(first, new ImageCatalog(cloud).current("high-pressure").orElseThrow().id());
+        new ImageCatalog(cloud).promote("high-pressure", second.imageId());
+        assertEquals(second.imageId(), new ImageCatalog(cloud).current("high-pressure").orElseThrow().id());
+    }
+
+    @Test
     void leftoversOfDeadBuildsAreRemovedAndLiveOnesKept() {
         Instant now = Instant.parse("2026-11-25T09:00:00Z");
         String deadVm = cloud.addServer("heps-build-high-pressure-dead", Set.of(BuildConventions.BUILDER_TAG),

@@ -144,6 +144,16 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void aFileThatIsNotUtf8IsNamed() throws Exception {
+        Path images = copyOfRepositoryImages(temp);
+        java.nio.file.Files.write(images.resolve("components/latin1.yaml"), "name: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+        RecipeException error = assertThrows(RecipeException.class, () -> new RecipeLoader(images).load());
+
+        assertEquals("images/components/latin1.yaml: the file is not UTF-8 text; save it as UTF-8", error.getMessage());
+    }
+
+    @Test
     void duplicateKeysAndDuplicateComponentsAreRefused() {
         Path images = copyOfRepositoryImages(temp);
         replace(images.resolve("beamlines/high-pressure.yaml"), "gpu: false", "gpu: false\ngpu: true");
