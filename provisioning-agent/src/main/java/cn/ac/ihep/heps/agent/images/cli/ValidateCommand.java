@@ -1,6 +1,7 @@
 package cn.ac.ihep.heps.agent.images.cli;
 
 import cn.ac.ihep.heps.agent.cli.support.ExitCode;
+import cn.ac.ihep.heps.agent.cli.support.OutputFormat;
 import cn.ac.ihep.heps.agent.cli.support.TablePrinter;
 import cn.ac.ihep.heps.agent.images.hash.RecipeFingerprint;
 import cn.ac.ihep.heps.agent.images.hash.RecipeHasher;
@@ -30,8 +31,25 @@ class ValidateCommand extends ImagesVerb {
     record Validation(boolean valid, int components, List<ValidBeamline> beamlines, boolean inputsChecked) {
     }
 
+    /** The JSON result when recipes have problems (the table format reports them on stderr). */
+    record Invalid(boolean valid, List<RecipeProblem> problems) {
+    }
+
     @Override
     Integer execute() {
+        try {
+            return validate();
+        } catch (RecipeException e) {
+            if (output.format() != OutputFormat.json) {
+                throw e;
+            }
+            // Editors and CI read the problems with their file, line and field from stdout.
+            output.printer().printJson(new Invalid(false, e.problems()));
+            return ExitCode.BAD_INPUT;
+        }
+    }
+
+    private Integer validate() {
         RecipeLibrary library = library();
         SiteConfig site = site();
         if (siteFile != null) {

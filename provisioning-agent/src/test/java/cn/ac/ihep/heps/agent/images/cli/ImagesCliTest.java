@@ -115,6 +115,22 @@ class ImagesCliTest {
     }
 
     @Test
+    void brokenRecipesAreListedAsJsonForEditorsAndCi() throws Exception {
+        replace(images.resolve("beamlines/high-pressure.yaml"), "  - dioptas", "  - dioptaz");
+
+        Result result = heps("images", "validate", "-o", "json");
+
+        assertEquals(ExitCode.BAD_INPUT, result.exitCode());
+        JsonNode json = JSON.readTree(result.out());
+        assertEquals(false, json.get("valid").asBoolean());
+        JsonNode problem = json.get("problems").get(0);
+        assertEquals("images/beamlines/high-pressure.yaml", problem.get("file").asText());
+        assertEquals(15, problem.get("line").asInt());
+        assertEquals("components[6]", problem.get("field").asText());
+        assertTrue(problem.get("message").asText().endsWith("did you mean 'dioptas'?"));
+    }
+
+    @Test
     void aMissingSiteInputIsBadInput() throws Exception {
         Path emptySite = Files.writeString(temp.resolve("empty-site.yaml"), "inputs: {}\n");
 
