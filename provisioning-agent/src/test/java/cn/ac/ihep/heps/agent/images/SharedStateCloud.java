@@ -38,15 +38,16 @@ public final class SharedStateCloud {
     public static CloudProvider over(Path file, InMemoryCloud cloud) {
         return (CloudProvider) Proxy.newProxyInstance(CloudProvider.class.getClassLoader(), new Class<?>[] {CloudProvider.class},
                 (proxy, method, args) -> {
-                    try (FileChannel lockChannel = FileChannel.open(lockFile(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                         FileLock lock = lockChannel.lock()) {
-                        load(file, cloud);
+                    try (FileChannel lockChannel = FileChannel.open(lockFile(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                        FileLock lock = lockChannel.lock();
                         try {
+                            load(file, cloud);
                             return method.invoke(cloud, args);
                         } catch (InvocationTargetException e) {
                             throw e.getCause();
                         } finally {
                             save(file, cloud);
+                            lock.release();
                         }
                     }
                 });

@@ -15,8 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,9 +152,5 @@ public final class ImageCatalog {
         } catch (JsonProcessingException e) {
             return Optional.empty();
         }
-    }
-
-    static Set<String> ids(List<CloudImage> images) {
-        return images.stream().map(CloudImage::id).collect(Collectors.toSet());
     }
 }
