@@ -1,0 +1,126 @@
+"""Creates, if missing, what the test bed's users need: service users and endpoints
+(step "identity"), then flavors, base images and the network (step "resources").
+Every step finds before it creates, so running it again changes nothing.
+
+usage: bootstrap.py identity|resources   (reads HEPS_OPENSTACK_HOME and its secrets)
+"""
+import os
+import sys
+
+import openstack
+
+HOME = os.environ.get("HEPS_OPENSTACK_HOME", "/var/lib/heps-openstack")
+KEYSTONE = "http://127.0.0.1:5000/v3"
+
+
+def secrets():
+    values = {}
+    with open(os.path.join(HOME, "secrets")) as f:
+        for line in f:
+            key, _, value = line.strip().partition("=")
+            values[key] = value
+    return values
+
+
+def admin_connection(s):
+    return openstack.connect(auth_url=KEYSTONE, username="admin", password=s["ADMIN_PASSWORD"],
+                             project_name="admin", user_domain_name="Default",
+                             project_domain_name="Default", region_name="RegionOne",
+                             identity_api_version="3", interface="public")
+
+
+def ensure_user(conn, name, password, project, roles):
+    user = conn.identity.find_user(name, domain_id="default")
+    if user is None:
+        user = conn.identity.create_user(name=name, password=password, domain_id="default",
+                                         default_project_id=project.id)
+    else:
+        conn.identity.update_user(user, password=password)
+    for role_name in roles:
+        role = conn.identity.find_role(role_name)
+        conn.identity.assign_project_role_to_user(project, user, role)
+    return user
+
+
+def ensure_project(conn, name, description):
+    project = conn.identity.find_project(name, domain_id="default")
+    return project or conn.identity.create_project(name=name, domain_id="default",
+                                                   description=description)
+
+
+def ensure_service(conn, name, kind, url):
+    service = next((s for s in conn.identity.services() if s.type == kind), None)
+    if service is None:
+        service = conn.identity.create_service(name=name, type=kind, enabled=True)
+    existing = {e.interface: e for e in conn.identity.endpoints(service_id=service.id)}
+    for interface in ("public", "internal"):
+        if interface not in existing:
+            conn.identity.create_endpoint(service_id=service.id, interface=interface, url=url,
+                                          region_id="RegionOne")
+        elif existing[interface].url != url:
+            conn.identity.update_endpoint(existing[interface], url=url)
+
+
+def identity(s):
+    conn = admin_connection(s)
+    service_project = ensure_project(conn, "service", "OpenStack service users")
+    heps_project = ensure_project(conn, "heps", "HEPS Cloud Desktop")
+    for user in ("nova", "placement", "glance", "neutron"):
+        ensure_user(conn, user, s["SERVICE_PASSWORD"], service_project, ["admin"])
+    ensure_user(conn, "heps-agent", s["HEPS_PASSWORD"], heps_project, ["member", "reader"])
+    # The admin may act inside the heps project too (to see its servers with their hosts).
+    admin = conn.identity.find_user("admin", domain_id="default")
+    conn.identity.assign_project_role_to_user(heps_project, admin, conn.identity.find_role("admin"))
+    ensure_service(conn, "placement", "placement", "http://127.0.0.1:8778")
+    ensure_service(conn, "glance", "image", "http://127.0.0.1:9292")
+    ensure_service(conn, "nova", "compute", "http://127.0.0.1:8774/v2.1")
+    ensure_service(conn, "neutron", "network", "http://127.0.0.1:9696")
+
+
+FLAVORS = [
+    # name, vcpus, ram MiB, disk GiB, extra specs. Small, because the fake driver's hosts
+    # have 2 vCPUs and 8 GiB each and Placement refuses one allocation larger than a host.
+    ("heps.desktop.cpu", 1, 1024, 5, {}),
+    ("heps.desktop.gpu1", 2, 2048, 5, {"pci_passthrough:alias": "a100:1"}),
+    ("heps.desktop.gpu2", 2, 4096, 5, {"pci_passthrough:alias": "a100:2"}),
+]
+
+IMAGES = [
+    ("heps-base-windows", {"os_type": "windows", "os_distro": "windows", "hw_disk_bus": "sata"}),
+    ("heps-base-linux", {"os_type": "linux", "os_distro": "ubuntu", "hw_disk_bus": "virtio"}),
+]
+
+
+def resources(s):
+    conn = admin_connection(s)
+    for name, vcpus, ram, disk, specs in FLAVORS:
+        flavor = conn.compute.find_flavor(name)
+        if flavor is None:
+            flavor = conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram, disk=disk,
+                                                is_public=True)
+        if specs:
+            conn.compute.create_flavor_extra_specs(flavor, specs)
+
+    for name, properties in IMAGES:
+        if conn.image.find_image(name) is None:
+            # A tiny raw disk: the fake virt driver never reads it, Glance only stores it.
+            image = conn.image.create_image(name=name, disk_format="raw", container_format="bare",
+                                            visibility="public", data=b"\0" * 1024 * 1024,
+                                            **properties)
+            print("image %s %s" % (name, image.id))
+
+    heps = conn.identity.find_project("heps", domain_id="default")
+    network = conn.network.find_network("heps-vm-network")
+    if network is None:
+        network = conn.network.create_network(name="heps-vm-network", shared=True,
+                                              provider_network_type="flat",
+                                              provider_physical_network="heps")
+    if not list(conn.network.subnets(network_id=network.id)):
+        conn.network.create_subnet(network_id=network.id, name="heps-vm-subnet", ip_version=4,
+                                   cidr="10.42.0.0/20", enable_dhcp=False,
+                                   gateway_ip="10.42.0.1")
+    print("project heps %s network %s" % (heps.id, network.id))
+
+
+if __name__ == "__main__":
+    {"identity": identity, "resources": resources}[sys.argv[1]](secrets())

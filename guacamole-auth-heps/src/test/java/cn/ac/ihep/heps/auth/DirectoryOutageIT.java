@@ -1,0 +1,71 @@
+package cn.ac.ihep.heps.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.ac.ihep.heps.auth.testing.BuiltExtension;
+import cn.ac.ihep.heps.auth.testing.SigningKey;
+import cn.ac.ihep.heps.auth.testing.TokenMint;
+import cn.ac.ihep.heps.testsupport.guacamole.GuacamoleHarness;
+import cn.ac.ihep.heps.testsupport.guacamole.TestRequest;
+import cn.ac.ihep.heps.testsupport.ldap.DirectoryFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.guacamole.net.auth.credentials.GuacamoleInvalidCredentialsException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two directory servers in failover order: when the first goes down the pool moves to the
+ * second; when both are down logins are refused within the timeout; when one is back, logins
+ * work again, without restarting Guacamole.
+ */
+class DirectoryOutageIT {
+
+    static final SigningKey KEY = SigningKey.es256("outage");
+
+    @Test
+    void failoverThenOutageThenRecovery(@TempDir Path dir) throws Exception {
+        Path keys = dir.resolve("jwks.json");
+        Files.writeString(keys, SigningKey.jwks(List.of(KEY)));
+        try (DirectoryFixture primary = DirectoryFixture.posix(); DirectoryFixture secondary = DirectoryFixture.posix();
+             GuacamoleHarness guacamole = GuacamoleHarness.builder()
+                .properties(Map.of(
+                        "heps-jwt-issuer", TokenMint.ISSUER,
+                        "heps-jwt-audience", TokenMint.AUDIENCE,
+                        "heps-jwt-keys", keys.toString(),
+                        "heps-ldap-urls", primary.url() + " " + secondary.url(),
+                        "heps-ldap-bind-dn", primary.bindDn(),
+                        "heps-ldap-bind-password", primary.bindPassword(),
+                        "heps-ldap-user-base-dn", primary.userBaseDn(),
+                        "heps-ldap-group-base-dn", primary.groupBaseDn(),
+                        "heps-ldap-timeout", "1000"))
+                .extension(BuiltExtension.jar())
+                .start()) {
+
+            assertEquals("alice", login(guacamole));
+            assertTrue(primary.searchCount() > 0);
+
+            primary.stop();
+            long secondaryBefore = secondary.searchCount();
+            assertEquals("alice", login(guacamole));
+            assertTrue(secondary.searchCount() > secondaryBefore, "the second server answered");
+
+            secondary.stop();
+            long start = System.nanoTime();
+            assertThrows(GuacamoleInvalidCredentialsException.class, () -> login(guacamole));
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 5000, "refused promptly");
+
+            primary.restart();
+            assertEquals("alice", login(guacamole));
+        }
+    }
+
+    private static String login(GuacamoleHarness guacamole) throws Exception {
+        return guacamole.login(TestRequest.withParameter("heps_token", TokenMint.with(KEY).subject("alice").mint()))
+                .user().getIdentifier();
+    }
+}
