@@ -1,0 +1,402 @@
+package cn.ac.ihep.heps.common.cloud.openstack;
+
+import cn.ac.ihep.heps.common.cloud.CloudException;
+import cn.ac.ihep.heps.common.cloud.CloudFlavor;
+import cn.ac.ihep.heps.common.cloud.CloudImage;
+import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
+import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.cloud.GpuInventory;
+import cn.ac.ihep.heps.common.cloud.ServerQuery;
+import cn.ac.ihep.heps.common.cloud.ServerRequest;
+import cn.ac.ihep.heps.common.cloud.ServerState;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.openstack4j.api.OSClient;
+import org.openstack4j.model.compute.Action;
+import org.openstack4j.model.compute.Address;
+import org.openstack4j.model.compute.Flavor;
+import org.openstack4j.model.compute.Server;
+import org.openstack4j.model.network.Network;
+import org.openstack4j.openstack.compute.domain.NovaServerTag;
+
+/**
+ * {@link CloudProvider} on OpenStack: Nova through openstack4j at a pinned compute microversion,
+ * Glance image properties and Placement through their JSON APIs, all on one shared token.
+ */
+public final class OpenStackCloudProvider implements CloudProvider {
+
+    private static final String PLACEMENT_MICROVERSION = "1.18";
+    private static final String CREATE_MICROVERSION = "2.52";
+    private static final String GPU_TRAIT = "COMPUTE_MANAGED_PCI_DEVICE";
+    private static final Set<String> GLANCE_CORE_FIELDS = Set.of("id", "name", "status", "created_at", "updated_at",
+            "visibility", "protected", "checksum", "owner", "size", "min_ram", "min_disk", "disk_format",
+            "container_format", "file", "self", "schema", "tags", "virtual_size", "os_hidden", "os_hash_algo",
+            "os_hash_value", "direct_url", "locations", "stores");
+
+    private final OpenStackClients clients;
+    private final JsonApi json;
+
+    public OpenStackCloudProvider(OpenStackSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    OpenStackCloudProvider(OpenStackSettings settings, Clock clock) {
+        this.clients = new OpenStackClients(settings, new SharedToken(settings, clock));
+        this.json = new JsonApi(clients, settings);
+    }
+
+    /** Credentials from OS_CLOUD / clouds.yaml / OS_* variables, default timeouts and microversion. */
+    public static OpenStackCloudProvider fromEnvironment() {
+        return new OpenStackCloudProvider(OpenStackSettings.defaults(OpenStackCredentials.fromEnvironment()));
+    }
+
+    // Servers
+
+    @Override
+    public List<CloudServer> listServers(ServerQuery query) {
+        Map<String, String> filter = new HashMap<>();
+        if (!query.allTags().isEmpty()) {
+            filter.put("tags", String.join(",", new java.util.TreeSet<>(query.allTags())));
+        }
+        if (!query.anyTags().isEmpty()) {
+            filter.put("tags-any", String.join(",", new java.util.TreeSet<>(query.anyTags())));
+        }
+        return call("list servers with " + filter, () -> {
+            OSClient.OSClientV3 os = clients.client();
+            List<CloudServer> servers = new ArrayList<>();
+            for (Server server : os.compute().servers().list(filter)) {
+                servers.add(toCloudServer(server, tagsOf(os, server.getId())));
+            }
+            return servers;
+        });
+    }
+
+    @Override
+    public Optional<CloudServer> findServer(String serverId) {
+        return call("read server " + serverId, () -> {
+            OSClient.OSClientV3 os = clients.client();
+            Server server = os.compute().servers().get(serverId);
+            return Optional.ofNullable(server).map(s -> toCloudServer(s, tagsOf(os, s.getId())));
+        });
+    }
+
+    /**
+     * Boots through Nova's JSON API at microversion 2.52, the first that takes tags in the create
+     * request: tags set afterwards would need the server out of BUILD, and until then a desktop
+     * would be invisible to every lookup by tag. Reads go back through openstack4j at the pinned version.
+     */
+    @Override
+    public CloudServer createServer(ServerRequest request) {
+        String what = "create server " + request.name();
+        String networkId = call(what, () -> networkId(clients.client(), request.networkName()));
+        Map<String, Object> server = new LinkedHashMap<>();
+        server.put("name", request.name());
+        server.put("imageRef", request.imageId());
+        server.put("flavorRef", request.flavorId());
+        server.put("networks", List.of(Map.of("uuid", networkId)));
+        server.put("metadata", request.metadata());
+        server.put("tags", new ArrayList<>(new java.util.TreeSet<>(request.tags())));
+        if (request.userData() != null) {
+            server.put("user_data", Base64.getEncoder().encodeToString(request.userData().getBytes(StandardCharsets.UTF_8)));
+        }
+        if (request.targetHost() != null) {
+            server.put("availability_zone", "nova:" + request.targetHost());
+        }
+        String id = json.post("compute", "/servers", CREATE_MICROVERSION, Map.of("server", server), what)
+                .path("server").path("id").asText(null);
+        if (id == null) {
+            throw new CloudException("Cannot " + what + ": Nova accepted the request but returned no server id");
+        }
+        // While the server builds, Nova's tag API may not show the tags yet; they are the ones it accepted.
+        return call(what, () -> Optional.ofNullable(clients.client().compute().servers().get(id))
+                .map(created -> toCloudServer(created, request.tags()))
+                .orElseThrow(() -> new CloudNotFoundException(
+                        "Server " + id + " (" + request.name() + ") vanished right after it was created")));
+    }
+
+    @Override
+    public void startServer(String serverId) {
+        action(serverId, Action.START, "start");
+    }
+
+    @Override
+    public void stopServer(String serverId) {
+        action(serverId, Action.STOP, "stop");
+    }
+
+    @Override
+    public void shelveServer(String serverId) {
+        action(serverId, Action.SHELVE, "shelve");
+    }
+
+    @Override
+    public void unshelveServer(String serverId) {
+        action(serverId, Action.UNSHELVE, "unshelve");
+    }
+
+    @Override
+    public void resumeServer(String serverId) {
+        action(serverId, Action.RESUME, "resume");
+    }
+
+    @Override
+    public void unpauseServer(String serverId) {
+        action(serverId, Action.UNPAUSE, "unpause");
+    }
+
+    @Override
+    public void deleteServer(String serverId) {
+        call("delete server " + serverId, () -> {
+            OpenStackErrors.check("delete server " + serverId, clients.client().compute().servers().delete(serverId));
+            return null;
+        });
+    }
+
+    @Override
+    public void setServerMetadata(String serverId, Map<String, String> metadata) {
+        call("set metadata of server " + serverId, () -> {
+            OSClient.OSClientV3 os = clients.client();
+            requireServer(os, serverId);
+            os.compute().servers().updateMetadata(serverId, metadata);
+            return null;
+        });
+    }
+
+    @Override
+    public String consoleOutput(String serverId, int lines) {
+        return call("read the console of server " + serverId, () -> {
+            OSClient.OSClientV3 os = clients.client();
+            requireServer(os, serverId);
+            String output = os.compute().servers().getConsoleOutput(serverId, lines);
+            return output == null ? "" : output;
+        });
+    }
+
+    // Images
+
+    @Override
+    public String createSnapshot(String serverId, String imageName) {
+        return call("snapshot server " + serverId, () -> {
+            OSClient.OSClientV3 os = clients.client();
+            requireServer(os, serverId);
+            String imageId = os.compute().servers().createSnapshot(serverId, imageName);
+            if (imageId == null) {
+                throw new CloudException("Nova accepted the snapshot of server " + serverId + " but named no image");
+            }
+            return imageId;
+        });
+    }
+
+    @Override
+    public List<CloudImage> listImages(Map<String, String> propertyFilter) {
+        StringBuilder query = new StringBuilder("/v2/images?limit=1000");
+        new TreeMap<>(propertyFilter).forEach((key, value) -> query.append('&').append(encode(key)).append('=')
+                .append(encode(value)));
+        JsonNode page = json.get("image", query.toString(), null, "list images with " + propertyFilter);
+        List<CloudImage> images = new ArrayList<>();
+        for (JsonNode image : page.path("images")) {
+            images.add(toCloudImage(image));
+        }
+        return images;
+    }
+
+    @Override
+    public Optional<CloudImage> findImage(String imageId) {
+        try {
+            return Optional.of(toCloudImage(json.get("image", "/v2/images/" + encode(imageId), null,
+                    "read image " + imageId)));
+        } catch (CloudNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void updateImageProperties(String imageId, Map<String, String> properties) {
+        CloudImage current = findImage(imageId)
+                .orElseThrow(() -> new CloudNotFoundException("Cannot update image " + imageId + ": no such image"));
+        List<Map<String, String>> patch = new ArrayList<>();
+        new TreeMap<>(properties).forEach((key, value) -> {
+            if (GLANCE_CORE_FIELDS.contains(key)) {
+                throw new CloudException("Cannot update image " + imageId + ": '" + key + "' is not a custom property");
+            }
+            patch.add(Map.of("op", current.properties().containsKey(key) ? "replace" : "add",
+                    "path", "/" + key, "value", value));
+        });
+        if (!patch.isEmpty()) {
+            json.patch("image", "/v2/images/" + encode(imageId), "application/openstack-images-v2.1-json-patch", patch,
+                    "update properties of image " + imageId);
+        }
+    }
+
+    @Override
+    public void deleteImage(String imageId) {
+        json.delete("image", "/v2/images/" + encode(imageId), "delete image " + imageId);
+    }
+
+    // Flavors and GPUs
+
+    @Override
+    public List<CloudFlavor> listFlavors() {
+        return call("list flavors", () -> {
+            OSClient.OSClientV3 os = clients.client();
+            List<CloudFlavor> flavors = new ArrayList<>();
+            for (Flavor flavor : os.compute().flavors().list()) {
+                flavors.add(toCloudFlavor(os, flavor));
+            }
+            return flavors;
+        });
+    }
+
+    @Override
+    public Optional<CloudFlavor> findFlavor(String idOrName) {
+        return call("read flavor " + idOrName, () -> {
+            OSClient.OSClientV3 os = clients.client();
+            Flavor byId = os.compute().flavors().get(idOrName);
+            if (byId != null) {
+                return Optional.of(toCloudFlavor(os, byId));
+            }
+            for (Flavor flavor : os.compute().flavors().list()) {
+                if (idOrName.equals(flavor.getName())) {
+                    return Optional.of(toCloudFlavor(os, flavor));
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /**
+     * Nova tracks each passed-through GPU as a child resource provider of its compute node,
+     * named {@code <host>_<pci address>}, with the trait COMPUTE_MANAGED_PCI_DEVICE; rows are
+     * summed per host and resource class.
+     */
+    @Override
+    public List<GpuInventory> gpuInventory() {
+        String what = "read GPU inventory from Placement";
+        JsonNode all = json.get("placement", "/resource_providers", PLACEMENT_MICROVERSION, what);
+        Map<String, String> names = new HashMap<>();
+        for (JsonNode provider : all.path("resource_providers")) {
+            names.put(provider.path("uuid").asText(), provider.path("name").asText());
+        }
+        JsonNode gpus = json.get("placement", "/resource_providers?required=" + GPU_TRAIT, PLACEMENT_MICROVERSION, what);
+        Map<List<String>, int[]> totals = new LinkedHashMap<>();
+        for (JsonNode provider : gpus.path("resource_providers")) {
+            String uuid = provider.path("uuid").asText();
+            String host = names.getOrDefault(provider.path("root_provider_uuid").asText(), provider.path("name").asText());
+            JsonNode inventories = json.get("placement", "/resource_providers/" + uuid + "/inventories",
+                    PLACEMENT_MICROVERSION, what).path("inventories");
+            JsonNode usages = json.get("placement", "/resource_providers/" + uuid + "/usages", PLACEMENT_MICROVERSION,
+                    what).path("usages");
+            for (Iterator<String> classes = inventories.fieldNames(); classes.hasNext();) {
+                String resourceClass = classes.next();
+                JsonNode inventory = inventories.path(resourceClass);
+                int[] sum = totals.computeIfAbsent(List.of(host, resourceClass), k -> new int[2]);
+                sum[0] += inventory.path("total").asInt() - inventory.path("reserved").asInt();
+                sum[1] += usages.path(resourceClass).asInt();
+            }
+        }
+        return totals.entrySet().stream()
+                .map(e -> new GpuInventory(e.getKey().get(0), e.getKey().get(1), e.getValue()[0], e.getValue()[1]))
+                .sorted(java.util.Comparator.comparing(GpuInventory::host).thenComparing(GpuInventory::resourceClass))
+                .collect(Collectors.toList());
+    }
+
+    // Conversions and helpers
+
+    private <T> T call(String what, java.util.function.Supplier<T> call) {
+        return OpenStackErrors.callRenewingToken(what, call, clients::tokenRefused);
+    }
+
+    private void action(String serverId, Action action, String verb) {
+        String what = verb + " server " + serverId;
+        call(what, () -> {
+            OpenStackErrors.check(what, clients.client().compute().servers().action(serverId, action));
+            return null;
+        });
+    }
+
+    private static void requireServer(OSClient.OSClientV3 os, String serverId) {
+        if (os.compute().servers().get(serverId) == null) {
+            throw new CloudNotFoundException("No server " + serverId);
+        }
+    }
+
+    private static Set<String> tagsOf(OSClient.OSClientV3 os, String serverId) {
+        NovaServerTag tags = os.compute().serverTags().list(serverId);
+        return tags == null || tags.getTags() == null ? Set.of() : new LinkedHashSet<>(tags.getTags());
+    }
+
+    private static String networkId(OSClient.OSClientV3 os, String networkName) {
+        List<? extends Network> networks = os.networking().network().list(Map.of("name", networkName));
+        if (networks.isEmpty()) {
+            throw new CloudNotFoundException("No network named " + networkName);
+        }
+        if (networks.size() > 1) {
+            throw new CloudException("More than one network is named " + networkName + ": use a unique name");
+        }
+        return networks.get(0).getId();
+    }
+
+    private static CloudServer toCloudServer(Server server, Set<String> tags) {
+        Map<String, List<String>> fixed = new TreeMap<>();
+        String floating = null;
+        if (server.getAddresses() != null && server.getAddresses().getAddresses() != null) {
+            for (Map.Entry<String, List<? extends Address>> network : server.getAddresses().getAddresses().entrySet()) {
+                for (Address address : network.getValue()) {
+                    if (address.getVersion() != 4) {
+                        continue;
+                    }
+                    if ("floating".equals(address.getType())) {
+                        floating = floating == null ? address.getAddr() : floating;
+                    } else {
+                        fixed.computeIfAbsent(network.getKey(), k -> new ArrayList<>()).add(address.getAddr());
+                    }
+                }
+            }
+        }
+        String statusName = server.getStatus() == null ? null : server.getStatus().name();
+        Instant created = server.getCreated() == null ? null : server.getCreated().toInstant();
+        return new CloudServer(server.getId(), server.getName(), ServerState.fromNovaStatus(statusName), tags,
+                server.getMetadata() == null ? Map.of() : server.getMetadata(), fixed, floating, server.getFlavorId(),
+                server.getImageId(), server.getHost(), created);
+    }
+
+    private static CloudFlavor toCloudFlavor(OSClient.OSClientV3 os, Flavor flavor) {
+        Map<String, String> specs = os.compute().flavors().listExtraSpecs(flavor.getId());
+        return new CloudFlavor(flavor.getId(), flavor.getName(), flavor.getVcpus(), flavor.getRam(), flavor.getDisk(),
+                specs == null ? Map.of() : specs);
+    }
+
+    private static CloudImage toCloudImage(JsonNode image) {
+        Map<String, String> properties = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = image.fields(); fields.hasNext();) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            if (!GLANCE_CORE_FIELDS.contains(field.getKey()) && !field.getValue().isNull()) {
+                properties.put(field.getKey(), field.getValue().isTextual() ? field.getValue().asText()
+                        : field.getValue().toString());
+            }
+        }
+        String created = image.path("created_at").asText(null);
+        return new CloudImage(image.path("id").asText(), image.path("name").asText(null), image.path("status").asText(),
+                properties, created == null ? null : Instant.parse(created));
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}
