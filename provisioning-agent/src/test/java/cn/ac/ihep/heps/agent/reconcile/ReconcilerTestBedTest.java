@@ -25,6 +25,10 @@ import cn.ac.ihep.heps.common.cloud.ServerRequest;
 import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.common.desktop.DesktopMetadata;
 import cn.ac.ihep.heps.common.desktop.DesktopTags;
+import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
+import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -60,6 +64,7 @@ class ReconcilerTestBedTest {
     private static final Duration NOTICE = Duration.ofMinutes(15);
 
     private TestDatabase db;
+    private static OpenStackTestBed bed;
     private static CloudProvider cloud;
     private static String imageId;
     private static WebhookReceiver webhook;
@@ -67,8 +72,10 @@ class ReconcilerTestBedTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        cloud = TestBed.cloud();
-        imageId = TestBed.createImage("heps-agent-test-" + BEAMLINE, Map.of("heps_beamline", BEAMLINE,
+        bed = OpenStackTestBed.find();
+        // The bed's admin: GPU desktops are placed on a chosen host (nova:<host>).
+        cloud = bed.adminProvider();
+        imageId = createImage("heps-agent-test-" + BEAMLINE, Map.of("heps_beamline", BEAMLINE,
                 "os_type", "linux", "heps_recipe", "test-recipe", "heps_recipe_version", "7"));
         webhook = WebhookReceiver.start();
     }
@@ -76,7 +83,11 @@ class ReconcilerTestBedTest {
     @AfterAll
     static void tearDown() {
         webhook.close();
-        TestBed.deleteImage(imageId);
+        try {
+            cloud.deleteImage(imageId);
+        } catch (CloudNotFoundException e) {
+            // Gone already.
+        }
     }
 
     /** Each test has its own database: a pass reconciles every experiment it finds. */
@@ -138,7 +149,7 @@ class ReconcilerTestBedTest {
     private void awaitAll(String proposal, Set<ServerState> states) throws InterruptedException {
         for (Desktop desktop : desktops(proposal)) {
             if (desktop.serverId() != null && desktop.state() != DesktopState.DELETED) {
-                TestBed.awaitServer(cloud, desktop.serverId(), states, Duration.ofMinutes(3));
+                awaitServer(cloud, desktop.serverId(), states, Duration.ofMinutes(3));
             }
         }
     }
@@ -214,7 +225,7 @@ class ReconcilerTestBedTest {
         clock.set(end.plus(RETENTION).plus(Duration.ofMinutes(1)));
         assertEquals(2, agent.reconcile().actions().get("delete"));
         for (Desktop desktop : desktops(proposal)) {
-            TestBed.awaitGone(cloud, desktop.serverId(), Duration.ofMinutes(2));
+            awaitGone(cloud, desktop.serverId(), Duration.ofMinutes(2));
             assertEquals(DesktopState.DELETED, desktop.state());
         }
         assertNothingChanged(agent.reconcile());
@@ -358,7 +369,7 @@ class ReconcilerTestBedTest {
             }
             agent.reconcile();
             for (Desktop desktop : placed) {
-                TestBed.awaitGone(cloud, desktop.serverId(), Duration.ofMinutes(2));
+                awaitGone(cloud, desktop.serverId(), Duration.ofMinutes(2));
             }
         }
         Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
@@ -383,5 +394,55 @@ class ReconcilerTestBedTest {
                 () -> apply(proposal("bad2"), Instant.now(), Instant.now().plusSeconds(60), "heps.desktop.gpu1", 2,
                         List.of(), clock));
         assertTrue(mismatch.errors().get(0).message().contains("gives 1 GPU(s)"), mismatch.errors().toString());
+    }
+
+    /** A tiny raw image with the given properties, made with the openstack client as the bed's admin. */
+    private static String createImage(String name, Map<String, String> properties) throws Exception {
+        Path data = Files.createTempFile("heps-image", ".raw");
+        Files.write(data, new byte[1024 * 1024]);
+        List<String> command = new ArrayList<>(List.of("openstack", "image", "create", name, "--disk-format", "raw",
+                "--container-format", "bare", "--file", data.toString(), "-f", "value", "-c", "id"));
+        properties.forEach((k, v) -> command.addAll(List.of("--property", k + "=" + v)));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("OS_CLIENT_CONFIG_FILE", bed.cloudsYaml().toString());
+        builder.environment().put("OS_CLOUD", OpenStackTestBed.ADMIN_CLOUD);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes()).trim();
+        Files.deleteIfExists(data);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("openstack image create failed: " + output);
+        }
+        String[] lines = output.split("\n");
+        return lines[lines.length - 1].trim();
+    }
+
+    private static CloudServer awaitServer(CloudProvider cloud, String id, Set<ServerState> states, Duration timeout)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        Optional<CloudServer> server = cloud.findServer(id);
+        while (Instant.now().isBefore(deadline)) {
+            if (server.isPresent() && states.contains(server.get().state())) {
+                return server.get();
+            }
+            if (server.isPresent() && server.get().state() == ServerState.ERROR) {
+                throw new AssertionError("Server " + id + " went to ERROR");
+            }
+            Thread.sleep(500);
+            server = cloud.findServer(id);
+        }
+        throw new AssertionError("Server " + id + " did not reach " + states + " in " + timeout + ": "
+                + server.map(s -> s.state().name()).orElse("gone"));
+    }
+
+    private static void awaitGone(CloudProvider cloud, String id, Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            Optional<CloudServer> server = cloud.findServer(id);
+            if (server.isEmpty() || server.get().state() == ServerState.DELETED) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("Server " + id + " was not deleted in " + timeout);
     }
 }
