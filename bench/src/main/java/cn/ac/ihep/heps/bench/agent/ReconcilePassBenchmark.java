@@ -33,8 +33,9 @@ import java.util.UUID;
  * image present (dev/demo makes B1 and B7):
  * <pre>
  * export OS_CLIENT_CONFIG_FILE=/var/lib/heps-openstack/clouds.yaml OS_CLOUD=heps-dev-admin
- * ./mvnw -q -B -ntp -pl bench -am compile exec:java \
- *     -Dexec.mainClass=cn.ac.ihep.heps.bench.agent.ReconcilePassBenchmark -Dexec.args="--desktops 10,40"
+ * ./mvnw -q -B -ntp -pl bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp
+ * java -cp bench/target/classes:$(cat bench/target/bench.cp) \
+ *     cn.ac.ihep.heps.bench.agent.ReconcilePassBenchmark --desktops 5,20 --passes 10
  * </pre>
  * Options: {@code --desktops 10,40}, {@code --passes 20} (steady passes per size),
  * {@code --beamline B7}, {@code --flavor heps.desktop.cpu}.

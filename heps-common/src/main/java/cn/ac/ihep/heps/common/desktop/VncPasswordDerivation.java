@@ -9,8 +9,10 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The per-VM VNC password: HMAC-SHA256 of the server id under a site secret.
  *
- * <p>The agent writes it into the VM's user data when it creates the VM, and the VM
- * resolver derives it again at connect time, so no password is stored anywhere. Classic
+ * <p>Nova names the server id only after the boot request, so the password cannot be in the
+ * user data: at first boot the VM enrolls once with the agent ({@code POST /v1/enrollment},
+ * server id and a one-time token from its user data) and receives it, and the VM resolver
+ * derives it again at connect time, so no password is stored anywhere. Classic
  * VNC authentication uses only the first eight bytes of a password, so the result is
  * eight characters from an alphabet that survives every VNC server's config syntax.
  */

@@ -74,6 +74,10 @@ public final class AgentConfiguration {
     public static final Setting GPU_RESOURCE_CLASS = new Setting("gpu-resource-class", "",
             false, "Placement resource class GPUs are counted in. Empty: the class the inventory reports "
                     + "(when there is exactly one).");
+    public static final Setting OPENSTACK_CONNECT_TIMEOUT = new Setting("openstack-connect-timeout", "PT10S",
+            false, "How long a call to OpenStack waits to connect (ISO-8601 duration).");
+    public static final Setting OPENSTACK_READ_TIMEOUT = new Setting("openstack-read-timeout", "PT60S",
+            false, "How long a call to OpenStack waits for its answer (ISO-8601 duration).");
     public static final Setting VNC_SITE_SECRET = new Setting("vnc-site-secret", "",
             true, "Site secret for per-VM VNC passwords (the same value the VM resolver uses); "
                     + "or vnc-site-secret-file.");
@@ -104,7 +108,8 @@ public final class AgentConfiguration {
             DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, HOME, AGENT_ID,
             API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA, AGENT_URL,
             ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
-            BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, VNC_SITE_SECRET,
+            BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
+            VNC_SITE_SECRET,
             AD_DOMAIN, AD_COMPUTER_OU, STORAGE_MOUNTS, USERDATA_TEMPLATE_DIR,
             TOKEN_KEY_FILE, TOKEN_KEY_ID, TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_LIFETIME, GUACAMOLE_URL);
 
@@ -226,6 +231,15 @@ public final class AgentConfiguration {
         }
     }
 
+    private Duration positiveDuration(Setting setting) {
+        Duration duration = duration(setting);
+        if (duration.isZero()) {
+            throw new ConfigurationException("The setting " + setting.property() + " (" + setting.environmentVariable()
+                    + ") must be longer than zero");
+        }
+        return duration;
+    }
+
     private static List<String> list(String value, String separator) {
         return Arrays.stream(value.split(separator)).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
@@ -327,6 +341,14 @@ public final class AgentConfiguration {
 
     public Optional<String> gpuResourceClass() {
         return optional(GPU_RESOURCE_CLASS);
+    }
+
+    public Duration openStackConnectTimeout() {
+        return positiveDuration(OPENSTACK_CONNECT_TIMEOUT);
+    }
+
+    public Duration openStackReadTimeout() {
+        return positiveDuration(OPENSTACK_READ_TIMEOUT);
     }
 
     public String vncSiteSecret() {

@@ -165,13 +165,20 @@ public final class Reconciler {
         return report;
     }
 
+    /** Placement is asked at most this often just for the metrics; a pass that places GPUs asks anyway. */
+    private static final Duration GPU_GAUGE_REFRESH = Duration.ofSeconds(60);
+    private volatile long gpuGaugesReadAt = Long.MIN_VALUE;
+
     /** GPUs free per host for the metrics endpoint; as this pass left them. */
     private void recordGpuGauges(Pass pass) {
         try {
-            if (pass.inventory == null) {
-                pass.inventory();
-            } else {
+            long now = System.nanoTime();
+            if (pass.inventory != null) {
                 metrics.gpuInventory(pass.inventory);
+                gpuGaugesReadAt = now;
+            } else if (gpuGaugesReadAt == Long.MIN_VALUE || now - gpuGaugesReadAt > GPU_GAUGE_REFRESH.toNanos()) {
+                pass.inventory();
+                gpuGaugesReadAt = now;
             }
         } catch (CloudException e) {
             LOG.debug("Could not read the GPU inventory for the metrics: {}", e.getMessage());
@@ -415,7 +422,20 @@ public final class Reconciler {
                         settings.agentUrl(), token, settings.adDomain(), settings.adComputerOu(),
                         settings.storageMounts())),
                 targetHost);
-        CloudServer created = cloud.createServer(request);
+        CloudServer created;
+        try {
+            created = cloud.createServer(request);
+        } catch (CloudException e) {
+            // If Nova did boot it after all, the next pass adopts it by its tags.
+            database.inTransaction(c -> {
+                desktops.update(current.id()).state(DesktopState.FAILED)
+                        .reason("Nova refused the boot request: " + e.getMessage() + " (retried every pass)")
+                        .execute(c, pass.now);
+                desktops.releaseClaim(c, current.id(), settings.agentId());
+                return null;
+            });
+            throw e;
+        }
         if (targetHost != null) {
             pass.consume(targetHost, resourceClass, flavor.gpuCount());
         }

@@ -155,7 +155,7 @@ public final class DesktopRepository {
         }
 
         public Update reason(String reason) {
-            values.put("reason", reason);
+            values.put("reason", reason == null || reason.length() <= 1000 ? reason : reason.substring(0, 997) + "...");
             return this;
         }
 

@@ -44,6 +44,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
     private static final String PLACEMENT_MICROVERSION = "1.18";
     private static final String CREATE_MICROVERSION = "2.52";
     private static final String GPU_TRAIT = "COMPUTE_MANAGED_PCI_DEVICE";
+    private static final String VGPU = "VGPU";
     private static final Set<String> GLANCE_CORE_FIELDS = Set.of("id", "name", "status", "created_at", "updated_at",
             "visibility", "protected", "checksum", "owner", "size", "min_ram", "min_disk", "disk_format",
             "container_format", "file", "self", "schema", "tags", "virtual_size", "os_hidden", "os_hash_algo",
@@ -282,8 +283,10 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     /**
      * Nova tracks each passed-through GPU as a child resource provider of its compute node,
-     * named {@code <host>_<pci address>}, with the trait COMPUTE_MANAGED_PCI_DEVICE; rows are
-     * summed per host and resource class.
+     * named {@code <host>_<pci address>}, with the trait COMPUTE_MANAGED_PCI_DEVICE; each
+     * physical GPU that offers vGPUs (CONTRACTS §2: {@code resources:VGPU=<n>}) is a child
+     * provider with a VGPU inventory and no such trait. Rows are summed per host and resource
+     * class; a host with every GPU in use still appears.
      */
     @Override
     public List<GpuInventory> gpuInventory() {
@@ -293,17 +296,33 @@ public final class OpenStackCloudProvider implements CloudProvider {
         for (JsonNode provider : all.path("resource_providers")) {
             names.put(provider.path("uuid").asText(), provider.path("name").asText());
         }
-        JsonNode gpus = json.get("placement", "/resource_providers?required=" + GPU_TRAIT, PLACEMENT_MICROVERSION, what);
+        Set<String> passThrough = new LinkedHashSet<>();
+        for (JsonNode provider : json.get("placement", "/resource_providers?required=" + GPU_TRAIT,
+                PLACEMENT_MICROVERSION, what).path("resource_providers")) {
+            passThrough.add(provider.path("uuid").asText());
+        }
         Map<List<String>, int[]> totals = new LinkedHashMap<>();
-        for (JsonNode provider : gpus.path("resource_providers")) {
+        for (JsonNode provider : all.path("resource_providers")) {
             String uuid = provider.path("uuid").asText();
-            String host = names.getOrDefault(provider.path("root_provider_uuid").asText(), provider.path("name").asText());
+            String root = provider.path("root_provider_uuid").asText(uuid);
+            boolean pciGpu = passThrough.contains(uuid);
+            // Compute nodes hold no GPUs of their own: only their children are read.
+            if (!pciGpu && root.equals(uuid)) {
+                continue;
+            }
+            String host = names.getOrDefault(root, provider.path("name").asText());
             JsonNode inventories = json.get("placement", "/resource_providers/" + uuid + "/inventories",
                     PLACEMENT_MICROVERSION, what).path("inventories");
+            if (!pciGpu && !inventories.has(VGPU)) {
+                continue;
+            }
             JsonNode usages = json.get("placement", "/resource_providers/" + uuid + "/usages", PLACEMENT_MICROVERSION,
                     what).path("usages");
             for (Iterator<String> classes = inventories.fieldNames(); classes.hasNext();) {
                 String resourceClass = classes.next();
+                if (!pciGpu && !VGPU.equals(resourceClass)) {
+                    continue;
+                }
                 JsonNode inventory = inventories.path(resourceClass);
                 int[] sum = totals.computeIfAbsent(List.of(host, resourceClass), k -> new int[2]);
                 sum[0] += inventory.path("total").asInt() - inventory.path("reserved").asInt();
