@@ -1,0 +1,67 @@
+package cn.ac.ihep.heps.agent.agent;
+
+import cn.ac.ihep.heps.agent.api.ApiServer;
+import cn.ac.ihep.heps.agent.api.BearerTokens;
+import cn.ac.ihep.heps.agent.config.AgentConfiguration;
+import cn.ac.ihep.heps.agent.config.ConfigurationException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import javax.net.ssl.SSLContext;
+
+/** {@code heps agent serve}: the HTTP API and the reconcile loop in one process. */
+public final class AgentServer implements AutoCloseable {
+    private final ApiServer api;
+    private final ReconcileLoop loop;
+    private final URI baseUri;
+
+    private AgentServer(ApiServer api, ReconcileLoop loop, URI baseUri) {
+        this.api = api;
+        this.loop = loop;
+        this.baseUri = baseUri;
+    }
+
+    public static AgentServer start(AgentContext context) throws IOException {
+        AgentConfiguration configuration = context.configuration();
+        SSLContext tls = configuration.apiTlsKeystore()
+                .map(path -> TlsContexts.server(path, configuration.apiTlsKeystorePassword(),
+                        configuration.apiTlsClientCa()))
+                .orElse(null);
+        ApiServer.Services services = new ApiServer.Services(context.experiments(), context.database(),
+                context.desktopRepository(), context.enrollment(), context.cloud(), context.metrics(),
+                new BearerTokens(configuration.apiTokens()), false);
+        ApiServer api;
+        try {
+            api = ApiServer.start(listenAddress(configuration.apiListen()), services, tls,
+                    configuration.apiTlsClientCa().isPresent());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(e.getMessage());
+        }
+        URI baseUri = api.baseUri(tls != null);
+        ReconcileLoop loop = new ReconcileLoop(context.reconciler(baseUri.toString()));
+        loop.start(configuration.reconcileInterval());
+        return new AgentServer(api, loop, baseUri);
+    }
+
+    static InetSocketAddress listenAddress(String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new ConfigurationException("api-listen must be host:port, not '" + value + "'");
+        }
+        try {
+            return new InetSocketAddress(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("api-listen must be host:port, not '" + value + "'");
+        }
+    }
+
+    public URI baseUri() {
+        return baseUri;
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+        api.close();
+    }
+}

@@ -1,0 +1,45 @@
+package cn.ac.ihep.heps.agent.cli;
+
+import cn.ac.ihep.heps.agent.agent.AgentContext;
+import cn.ac.ihep.heps.agent.cli.support.BadInputException;
+import cn.ac.ihep.heps.agent.cli.support.CommandFailedException;
+import cn.ac.ihep.heps.agent.config.ConfigurationException;
+import cn.ac.ihep.heps.agent.store.StoreException;
+import cn.ac.ihep.heps.common.cloud.CloudException;
+import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * Base of verbs that need the agent's parts. Turns the agent's failures into the CLI's:
+ * configuration problems are bad input (exit 2), cloud and database failures exit 1 with
+ * a hint.
+ */
+abstract class ContextCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    AgentContext context() {
+        return ((HepsCommand) spec.root().userObject()).context();
+    }
+
+    @Override
+    public final Integer call() throws Exception {
+        try {
+            return execute();
+        } catch (ConfigurationException e) {
+            throw new BadInputException(e.getMessage());
+        } catch (CloudUnavailableException e) {
+            throw new CommandFailedException("OpenStack is unreachable: " + e.getMessage()
+                    + " (check OS_CLOUD / clouds.yaml, and for the local test bed run dev/openstack/up)", e);
+        } catch (CloudException e) {
+            throw new CommandFailedException("OpenStack refused: " + e.getMessage(), e);
+        } catch (StoreException e) {
+            throw new CommandFailedException(e.getMessage(), e);
+        }
+    }
+
+    abstract Integer execute() throws Exception;
+}

@@ -1,0 +1,230 @@
+package cn.ac.ihep.heps.agent.cli;
+
+import cn.ac.ihep.heps.agent.agent.AgentContext;
+import cn.ac.ihep.heps.agent.cli.support.BadInputException;
+import cn.ac.ihep.heps.agent.cli.support.CommandFailedException;
+import cn.ac.ihep.heps.agent.cli.support.ExitCode;
+import cn.ac.ihep.heps.agent.cli.support.OutputOptions;
+import cn.ac.ihep.heps.agent.cli.support.Progress;
+import cn.ac.ihep.heps.agent.cli.support.TablePrinter;
+import cn.ac.ihep.heps.agent.desktop.Desktop;
+import cn.ac.ihep.heps.agent.desktop.DesktopService;
+import cn.ac.ihep.heps.agent.desktop.DesktopState;
+import cn.ac.ihep.heps.agent.experiment.Experiment;
+import cn.ac.ihep.heps.agent.store.DesktopRepository;
+import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.cloud.ServerState;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code heps desktops list|show|create|start|stop|shelve|delete}. */
+@Command(name = "desktops", mixinStandardHelpOptions = true,
+        description = "Desktop VMs: one per member of each experiment, made by the agent's reconcile loop.",
+        subcommands = {DesktopsCommand.ListVerb.class, DesktopsCommand.ShowVerb.class, DesktopsCommand.CreateVerb.class,
+                DesktopsCommand.StartVerb.class, DesktopsCommand.StopVerb.class, DesktopsCommand.ShelveVerb.class,
+                DesktopsCommand.DeleteVerb.class})
+class DesktopsCommand {
+
+    static void printTable(List<Desktop> desktops, PrintStream out) {
+        TablePrinter table = new TablePrinter("EXPERIMENT", "USER", "BEAMLINE", "STATE", "NOVA", "SERVER", "ADDRESS",
+                "HOST", "GPUS", "REASON");
+        for (Desktop d : desktops) {
+            table.row(d.proposalId(), d.username(), d.beamline(), d.state(), d.cloudState(),
+                    d.serverId() == null ? d.serverName() : d.serverId(), d.address(), d.host(), d.gpuCount(),
+                    d.reason());
+        }
+        table.print(out);
+    }
+
+    static Desktop find(AgentContext context, String reference) {
+        return context.desktops().find(reference).orElseThrow(() -> new CommandFailedException(
+                "No desktop '" + reference + "': give a server id, a server name or <proposal>/<user> "
+                        + "(see 'heps desktops list')"));
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List desktops and their state.")
+    static class ListVerb extends ContextCommand {
+        @Mixin
+        OutputOptions output;
+        @Option(names = "--experiment", paramLabel = "PROPOSAL", description = "Only this experiment's desktops.")
+        String experiment;
+        @Option(names = "--user", description = "Only this user's desktops.")
+        String user;
+        @Option(names = "--all", description = "Include deleted desktops.")
+        boolean all;
+
+        @Override
+        Integer execute() {
+            List<Desktop> desktops = context().desktops().list(new DesktopRepository.Filter(experiment, user, all));
+            output.printer().printObject(desktops, out -> printTable(desktops, out));
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one desktop.")
+    static class ShowVerb extends ContextCommand {
+        @Mixin
+        OutputOptions output;
+        @Parameters(paramLabel = "DESKTOP", description = "Server id, server name, or <proposal>/<user>.")
+        String reference;
+
+        @Override
+        Integer execute() {
+            Desktop desktop = find(context(), reference);
+            output.printer().printObject(desktop, out -> printTable(List.of(desktop), out));
+            return ExitCode.OK;
+        }
+    }
+
+    /** Shared by the verbs that may wait on OpenStack. */
+    abstract static class WaitingVerb extends ContextCommand {
+        @Option(names = "--wait", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Wait until OpenStack has done it (default: ${DEFAULT-VALUE}).")
+        boolean waitForIt;
+        @Option(names = "--timeout", defaultValue = "PT5M", description = "How long to wait (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        Optional<CloudServer> await(DesktopService service, String serverId, Set<ServerState> targets)
+                throws InterruptedException {
+            if (!waitForIt || serverId == null) {
+                return Optional.empty();
+            }
+            try (Progress progress = Progress.onStderr()) {
+                Optional<CloudServer> server = service.waitFor(serverId, targets, timeout, progress::step);
+                String state = server.map(s -> s.state().name()).orElse("DELETED");
+                if (server.isPresent() && server.get().state() == ServerState.ERROR) {
+                    throw new CommandFailedException("Nova put " + serverId + " in ERROR: see 'openstack server show "
+                            + serverId + "'");
+                }
+                if (server.isPresent() ? !targets.contains(server.get().state()) : !targets.contains(ServerState.DELETED)) {
+                    throw new CommandFailedException("Timed out after " + timeout + " waiting for " + serverId
+                            + " (now " + state + "); rerun with a longer --timeout or check Nova");
+                }
+                progress.done(serverId + " is " + state);
+                return server;
+            }
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = {"Create a member's desktop now: adds the user to the experiment if needed and runs a "
+                    + "reconcile pass.", "The experiment's window (minus the start lead time) must be open."})
+    static class CreateVerb extends WaitingVerb {
+        @Mixin
+        OutputOptions output;
+        @Option(names = "--experiment", required = true, paramLabel = "PROPOSAL")
+        String proposalId;
+        @Option(names = "--user", required = true)
+        String user;
+
+        @Override
+        Integer execute() throws InterruptedException {
+            AgentContext context = context();
+            Experiment experiment = context.experiments().find(proposalId).orElseThrow(() -> new BadInputException(
+                    "No experiment '" + proposalId + "': create it first with 'heps experiments apply -f <file>'"));
+            Instant opens = experiment.startsAt().minus(context.configuration().startLeadTime());
+            Instant now = context.clock().instant();
+            if (now.isBefore(opens) || !now.isBefore(experiment.endsAt())) {
+                throw new BadInputException("The window of " + proposalId + " is " + experiment.startsAt() + " to "
+                        + experiment.endsAt() + "; desktops exist from " + opens + " until it ends");
+            }
+            context.experiments().addMember(proposalId, user, "cli:" + System.getProperty("user.name"));
+            String agentUrl = "http://" + context.configuration().apiListen();
+            context.reconciler(agentUrl).reconcile();
+            Desktop desktop = find(context, proposalId + "/" + user);
+            if (desktop.state() == DesktopState.HELD) {
+                throw new CommandFailedException("The desktop is held: " + desktop.reason()
+                        + " (the agent retries it on every pass)");
+            }
+            await(context.desktops(), desktop.serverId(), EnumSet.of(ServerState.ACTIVE));
+            // One more pass records what Nova now reports (address, host, state).
+            context.reconciler(agentUrl).reconcile();
+            Desktop after = find(context, proposalId + "/" + user);
+            output.printer().printObject(after, out -> printTable(List.of(after), out));
+            return ExitCode.OK;
+        }
+    }
+
+    abstract static class ActionVerb extends WaitingVerb {
+        @Mixin
+        OutputOptions output;
+        @Parameters(paramLabel = "DESKTOP", description = "Server id, server name, or <proposal>/<user>.")
+        String reference;
+
+        abstract DesktopService.Action action();
+
+        abstract Set<ServerState> targets();
+
+        @Override
+        Integer execute() throws InterruptedException {
+            AgentContext context = context();
+            Desktop desktop = find(context, reference);
+            DesktopService service = context.desktops();
+            try {
+                service.apply(desktop, action(), "cli:" + System.getProperty("user.name"));
+            } catch (IllegalStateException e) {
+                throw new CommandFailedException(e.getMessage());
+            }
+            await(service, desktop.serverId(), targets());
+            Desktop after = find(context, reference.contains("/") ? reference : desktop.proposalId() + "/"
+                    + desktop.username());
+            output.printer().printObject(after, out -> printTable(List.of(after), out));
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start (or unshelve) a desktop's VM.")
+    static class StartVerb extends ActionVerb {
+        DesktopService.Action action() {
+            return DesktopService.Action.start;
+        }
+
+        Set<ServerState> targets() {
+            return EnumSet.of(ServerState.ACTIVE);
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a desktop's VM (its owner's next "
+            + "connection starts it again).")
+    static class StopVerb extends ActionVerb {
+        DesktopService.Action action() {
+            return DesktopService.Action.stop;
+        }
+
+        Set<ServerState> targets() {
+            return EnumSet.of(ServerState.SHUTOFF);
+        }
+    }
+
+    @Command(name = "shelve", mixinStandardHelpOptions = true, description = "Shelve a desktop's VM, freeing its GPU.")
+    static class ShelveVerb extends ActionVerb {
+        DesktopService.Action action() {
+            return DesktopService.Action.shelve;
+        }
+
+        Set<ServerState> targets() {
+            return EnumSet.of(ServerState.SHELVED, ServerState.SHELVED_OFFLOADED);
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = {"Delete a desktop's VM.",
+            "While the experiment's window is open the next reconcile pass creates a fresh one."})
+    static class DeleteVerb extends ActionVerb {
+        DesktopService.Action action() {
+            return DesktopService.Action.delete;
+        }
+
+        Set<ServerState> targets() {
+            return EnumSet.of(ServerState.DELETED);
+        }
+    }
+}

@@ -1,0 +1,376 @@
+package cn.ac.ihep.heps.agent.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * Owns every setting of the agent and the CLI. Values come from, in order of precedence,
+ * {@code HEPS_*} environment variables, the properties file ({@code --config},
+ * {@code HEPS_CONFIG}, or {@code ~/.heps/agent.properties} when it exists), and defaults.
+ * A {@code -file} variant of a secret reads the secret from that file (Docker secrets).
+ * OpenStack credentials are not here: they come from {@code clouds.yaml} / {@code OS_*}.
+ */
+public final class AgentConfiguration {
+
+    public static final Setting DATABASE_URL = new Setting("database-url", "",
+            false, "JDBC URL of the agent's database. Empty: an embedded H2 file database under heps-home.");
+    public static final Setting DATABASE_USER = new Setting("database-user", "",
+            false, "Database user (PostgreSQL).");
+    public static final Setting DATABASE_PASSWORD = new Setting("database-password", "",
+            true, "Database password; or database-password-file.");
+    public static final Setting HOME = new Setting("home", System.getProperty("user.home") + "/.heps",
+            false, "Directory for the embedded database and local state.");
+    public static final Setting AGENT_ID = new Setting("agent-id", "",
+            false, "Name of this agent instance in claims and the audit log. Empty: the host name.");
+    public static final Setting API_LISTEN = new Setting("api-listen", "127.0.0.1:8640",
+            false, "Address and port of the HTTP API (port 0 picks a free one).");
+    public static final Setting API_TOKENS = new Setting("api-tokens", "",
+            true, "Comma-separated bearer tokens accepted by the API; or api-tokens-file (one per line).");
+    public static final Setting API_TLS_KEYSTORE = new Setting("api-tls-keystore", "",
+            false, "PKCS#12 keystore with the API's TLS certificate. Empty: plain HTTP (bind to loopback only).");
+    public static final Setting API_TLS_KEYSTORE_PASSWORD = new Setting("api-tls-keystore-password", "",
+            true, "Password of api-tls-keystore; or api-tls-keystore-password-file.");
+    public static final Setting API_TLS_CLIENT_CA = new Setting("api-tls-client-ca", "",
+            false, "PKCS#12 truststore of client CAs. When set, the API requires client certificates (mutual TLS).");
+    public static final Setting AGENT_URL = new Setting("agent-url", "",
+            false, "URL at which desktop VMs reach the agent's API (for the one-time VNC secret fetch). "
+                    + "Empty: http://<api-listen>.");
+    public static final Setting RECONCILE_INTERVAL = new Setting("reconcile-interval", "PT30S",
+            false, "Time between reconcile passes (ISO-8601 duration).");
+    public static final Setting START_LEAD_TIME = new Setting("start-lead-time", "PT30M",
+            false, "How long before an experiment window opens its desktops are created and started.");
+    public static final Setting RETENTION = new Setting("retention", "P7D",
+            false, "How long a shelved desktop is kept after its window ends before it is deleted.");
+    public static final Setting NOTIFY_AHEAD = new Setting("notify-ahead", "PT15M",
+            false, "How long before a start, shelve or delete a notification is sent.");
+    public static final Setting CLAIM_DURATION = new Setting("claim-duration", "PT5M",
+            false, "How long an agent's claim on a desktop it is creating lasts; another agent waits that long.");
+    public static final Setting WEBHOOK_URL = new Setting("webhook-url", "",
+            false, "URL that receives a JSON POST before each start, shelve and delete. Empty: log only.");
+    public static final Setting BEAMLINES = new Setting("beamlines", "",
+            false, "Comma-separated ids of the beamlines experiments may name (e.g. B1,B7).");
+    public static final Setting VM_NETWORK = new Setting("vm-network", "heps-vm-network",
+            false, "Network that gives desktop VMs their fixed address.");
+    public static final Setting GPU_RESOURCE_CLASS = new Setting("gpu-resource-class", "",
+            false, "Placement resource class GPUs are counted in. Empty: the class the inventory reports "
+                    + "(when there is exactly one).");
+    public static final Setting VNC_SITE_SECRET = new Setting("vnc-site-secret", "",
+            true, "Site secret for per-VM VNC passwords (the same value the VM resolver uses); "
+                    + "or vnc-site-secret-file.");
+    public static final Setting AD_DOMAIN = new Setting("ad-domain", "",
+            false, "Active Directory domain desktops join. Empty: no domain join.");
+    public static final Setting AD_COMPUTER_OU = new Setting("ad-computer-ou", "",
+            false, "OU in which the desktops' computer accounts are pre-staged.");
+    public static final Setting STORAGE_MOUNTS = new Setting("storage-mounts", "",
+            false, "Semicolon-separated mounts 'source mountpoint fstype options'; {beamline}, {experiment} and "
+                    + "{user} are replaced.");
+    public static final Setting USERDATA_TEMPLATE_DIR = new Setting("userdata-template-dir", "",
+            false, "Directory with linux.tmpl / windows.tmpl overriding the built-in user data templates.");
+    public static final Setting TOKEN_KEY_FILE = new Setting("token-key-file", "",
+            false, "Private key for 'heps token issue': a PKCS#8 PEM or a private JWK (EC P-256, Ed25519 or RSA).");
+    public static final Setting TOKEN_KEY_ID = new Setting("token-key-id", "",
+            false, "kid of the token key. Empty: the JWK's kid.");
+    public static final Setting TOKEN_ISSUER = new Setting("token-issuer", "heps-portal",
+            false, "iss of issued tokens (heps-jwt-issuer of guacamole-auth-heps).");
+    public static final Setting TOKEN_AUDIENCE = new Setting("token-audience", "heps-guacamole",
+            false, "aud of issued tokens (heps-jwt-audience of guacamole-auth-heps).");
+    public static final Setting TOKEN_LIFETIME = new Setting("token-lifetime", "PT2M",
+            false, "Lifetime of issued tokens; at most heps-jwt-max-lifetime (120 s by default).");
+    public static final Setting GUACAMOLE_URL = new Setting("guacamole-url", "http://127.0.0.1:8080/guacamole/",
+            false, "Guacamole URL to which portal URLs with a fresh token point.");
+
+    /** Every setting, in the order of the README table. */
+    public static final List<Setting> ALL = List.of(
+            DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, HOME, AGENT_ID,
+            API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA, AGENT_URL,
+            RECONCILE_INTERVAL, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
+            BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, VNC_SITE_SECRET,
+            AD_DOMAIN, AD_COMPUTER_OU, STORAGE_MOUNTS, USERDATA_TEMPLATE_DIR,
+            TOKEN_KEY_FILE, TOKEN_KEY_ID, TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_LIFETIME, GUACAMOLE_URL);
+
+    private final Map<String, String> fileValues;
+    private final Map<String, String> environment;
+    private final String source;
+
+    AgentConfiguration(Map<String, String> fileValues, Map<String, String> environment, String source) {
+        this.fileValues = Map.copyOf(fileValues);
+        this.environment = Map.copyOf(environment);
+        this.source = source;
+    }
+
+    /** Loads from the given file (or HEPS_CONFIG, or ~/.heps/agent.properties) and the process environment. */
+    public static AgentConfiguration load(Path explicitFile) {
+        return load(explicitFile, System.getenv());
+    }
+
+    public static AgentConfiguration load(Path explicitFile, Map<String, String> environment) {
+        Path file = explicitFile;
+        if (file == null && environment.get("HEPS_CONFIG") != null && !environment.get("HEPS_CONFIG").isBlank()) {
+            file = Path.of(environment.get("HEPS_CONFIG"));
+        }
+        if (file == null) {
+            Path fallback = Path.of(System.getProperty("user.home"), ".heps", "agent.properties");
+            file = Files.isRegularFile(fallback) ? fallback : null;
+        }
+        if (file == null) {
+            return new AgentConfiguration(Map.of(), environment, "environment and defaults");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigurationException("The configuration file " + file + " does not exist: "
+                    + "pass an existing file with --config or HEPS_CONFIG");
+        }
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigurationException("Cannot read the configuration file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> values = new HashMap<>();
+        Set<String> known = new LinkedHashSet<>();
+        for (Setting setting : ALL) {
+            known.add(setting.property());
+            known.add(setting.property() + "-file");
+        }
+        List<String> unknown = new ArrayList<>();
+        for (String name : properties.stringPropertyNames()) {
+            if (!known.contains(name)) {
+                unknown.add(name);
+            }
+            values.put(name, properties.getProperty(name).trim());
+        }
+        if (!unknown.isEmpty()) {
+            throw new ConfigurationException("Unknown settings in " + file + ": " + unknown
+                    + " (see provisioning-agent/README.md for the list)");
+        }
+        return new AgentConfiguration(values, environment, file.toString());
+    }
+
+    /** Builds a configuration from explicit values only; for tests and embedding. */
+    public static AgentConfiguration of(Map<String, String> values) {
+        return new AgentConfiguration(values, Map.of(), "explicit values");
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** The raw value: environment, then file, then a {@code -file} secret, then the default. */
+    public String value(Setting setting) {
+        String fromEnvironment = environment.get(setting.environmentVariable());
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return fromEnvironment.trim();
+        }
+        String fromFile = fileValues.get(setting.property());
+        if (fromFile != null && !fromFile.isBlank()) {
+            return fromFile;
+        }
+        String secretFile = environment.getOrDefault(setting.environmentVariable() + "_FILE",
+                fileValues.get(setting.property() + "-file"));
+        if (secretFile != null && !secretFile.isBlank()) {
+            try {
+                return Files.readString(Path.of(secretFile.trim()), StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                throw new ConfigurationException("Cannot read " + setting.property() + "-file (" + secretFile
+                        + "): " + e.getMessage());
+            }
+        }
+        return setting.defaultValue();
+    }
+
+    /** The value for display: secrets masked. */
+    public String displayValue(Setting setting) {
+        String value = value(setting);
+        return setting.secret() && !value.isEmpty() ? "******" : value;
+    }
+
+    private Optional<String> optional(Setting setting) {
+        String value = value(setting);
+        return value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    private String required(Setting setting, String hint) {
+        return optional(setting).orElseThrow(() -> new ConfigurationException(
+                "The setting " + setting.property() + " (" + setting.environmentVariable() + ") is required: " + hint));
+    }
+
+    private Duration duration(Setting setting) {
+        try {
+            Duration duration = Duration.parse(value(setting));
+            if (duration.isNegative()) {
+                throw new ConfigurationException(setting.property() + " must not be negative");
+            }
+            return duration;
+        } catch (DateTimeParseException e) {
+            throw new ConfigurationException("The setting " + setting.property() + " (" + setting.environmentVariable()
+                    + ") must be an ISO-8601 duration such as PT30S or P7D, not '" + value(setting) + "'");
+        }
+    }
+
+    private static List<String> list(String value, String separator) {
+        return Arrays.stream(value.split(separator)).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    // Database
+
+    public String databaseUrl() {
+        return optional(DATABASE_URL).orElseGet(() ->
+                "jdbc:h2:file:" + Path.of(value(HOME)).toAbsolutePath().resolve("agent")
+                        + ";AUTO_SERVER=TRUE;WRITE_DELAY=0");
+    }
+
+    public String databaseUser() {
+        return optional(DATABASE_USER).orElse(databaseUrl().startsWith("jdbc:h2:") ? "sa" : "");
+    }
+
+    public String databasePassword() {
+        return value(DATABASE_PASSWORD);
+    }
+
+    public String agentId() {
+        return optional(AGENT_ID).orElseGet(() -> {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                return "heps-agent";
+            }
+        });
+    }
+
+    // API
+
+    public String apiListen() {
+        return value(API_LISTEN);
+    }
+
+    public List<String> apiTokens() {
+        String value = value(API_TOKENS);
+        return list(value, value.contains("\n") ? "\n" : ",");
+    }
+
+    public Optional<Path> apiTlsKeystore() {
+        return optional(API_TLS_KEYSTORE).map(Path::of);
+    }
+
+    public String apiTlsKeystorePassword() {
+        return value(API_TLS_KEYSTORE_PASSWORD);
+    }
+
+    public Optional<Path> apiTlsClientCa() {
+        return optional(API_TLS_CLIENT_CA).map(Path::of);
+    }
+
+    public Optional<URI> agentUrl() {
+        return optional(AGENT_URL).map(URI::create);
+    }
+
+    // Reconcile
+
+    public Duration reconcileInterval() {
+        return duration(RECONCILE_INTERVAL);
+    }
+
+    public Duration startLeadTime() {
+        return duration(START_LEAD_TIME);
+    }
+
+    public Duration retention() {
+        return duration(RETENTION);
+    }
+
+    public Duration notifyAhead() {
+        return duration(NOTIFY_AHEAD);
+    }
+
+    public Duration claimDuration() {
+        return duration(CLAIM_DURATION);
+    }
+
+    public Optional<URI> webhookUrl() {
+        return optional(WEBHOOK_URL).map(URI::create);
+    }
+
+    public List<String> beamlines() {
+        return list(value(BEAMLINES), ",");
+    }
+
+    public String vmNetwork() {
+        return value(VM_NETWORK);
+    }
+
+    public Optional<String> gpuResourceClass() {
+        return optional(GPU_RESOURCE_CLASS);
+    }
+
+    public String vncSiteSecret() {
+        return required(VNC_SITE_SECRET, "set it to the same secret as the VM resolver's (at least 16 bytes)");
+    }
+
+    public Optional<String> adDomain() {
+        return optional(AD_DOMAIN);
+    }
+
+    public Optional<String> adComputerOu() {
+        return optional(AD_COMPUTER_OU);
+    }
+
+    /** Each entry: source, mount point, file system type, options. */
+    public List<List<String>> storageMounts() {
+        List<List<String>> mounts = new ArrayList<>();
+        for (String entry : list(value(STORAGE_MOUNTS), ";")) {
+            List<String> fields = list(entry, "\\s+");
+            if (fields.size() != 4) {
+                throw new ConfigurationException("Each storage-mounts entry needs 4 fields "
+                        + "'source mountpoint fstype options', not '" + entry + "'");
+            }
+            mounts.add(fields);
+        }
+        return mounts;
+    }
+
+    public Optional<Path> userDataTemplateDir() {
+        return optional(USERDATA_TEMPLATE_DIR).map(Path::of);
+    }
+
+    // Tokens
+
+    public Path tokenKeyFile() {
+        return Path.of(required(TOKEN_KEY_FILE, "point it at the portal token signing key (PEM or JWK)"));
+    }
+
+    public Optional<String> tokenKeyId() {
+        return optional(TOKEN_KEY_ID);
+    }
+
+    public String tokenIssuer() {
+        return value(TOKEN_ISSUER);
+    }
+
+    public String tokenAudience() {
+        return value(TOKEN_AUDIENCE);
+    }
+
+    public Duration tokenLifetime() {
+        return duration(TOKEN_LIFETIME);
+    }
+
+    public String guacamoleUrl() {
+        return value(GUACAMOLE_URL);
+    }
+}

@@ -1,0 +1,23 @@
+package cn.ac.ihep.heps.agent.desktop;
+
+import java.time.Instant;
+
+/** One member's desktop for one experiment, as the agent last recorded it. */
+public record Desktop(
+        long id,
+        long experimentId,
+        String proposalId,
+        String beamline,
+        String username,
+        String serverName,
+        String serverId,
+        DesktopState state,
+        String cloudState,
+        String reason,
+        String host,
+        String address,
+        String imageId,
+        String flavorId,
+        int gpuCount,
+        Instant updatedAt) {
+}

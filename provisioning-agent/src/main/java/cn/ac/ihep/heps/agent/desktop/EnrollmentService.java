@@ -1,0 +1,107 @@
+package cn.ac.ihep.heps.agent.desktop;
+
+import cn.ac.ihep.heps.agent.store.AuditLog;
+import cn.ac.ihep.heps.agent.store.Database;
+import cn.ac.ihep.heps.agent.store.DesktopRepository;
+import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a desktop VM learns its VNC password. The password is HMAC(site secret, server id)
+ * ({@link VncPasswordDerivation}), and Nova assigns the server id only when the boot
+ * request is accepted, so it cannot be written into the user data. Instead the agent puts
+ * a random one-time enrollment token into the user data (its SHA-256 is stored with the
+ * desktop row before the boot request); at first boot the guest reads its own server id
+ * from the metadata service and presents both to {@code POST /v1/enrollment}. The agent
+ * answers with the password once, when the token matches the desktop recorded for that
+ * server id, and optionally only to that desktop's own address.
+ */
+public final class EnrollmentService {
+    private static final Logger LOG = LoggerFactory.getLogger(EnrollmentService.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Database database;
+    private final DesktopRepository desktops;
+    private final AuditLog audit;
+    private final VncPasswordDerivation passwords;
+    private final Clock clock;
+
+    public EnrollmentService(Database database, DesktopRepository desktops, AuditLog audit,
+            VncPasswordDerivation passwords, Clock clock) {
+        this.database = database;
+        this.desktops = desktops;
+        this.audit = audit;
+        this.passwords = passwords;
+        this.clock = clock;
+    }
+
+    /** A fresh token for a new desktop; store {@link #hash} of it, put the token in user data. */
+    public static String newToken() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    public static String hash(String token) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    /** Why an enrollment was refused; never told to the caller in more detail than "refused". */
+    public enum Outcome { GRANTED, UNKNOWN_SERVER, BAD_TOKEN, ALREADY_ENROLLED, WRONG_ADDRESS }
+
+    public record Result(Outcome outcome, String vncPassword) {
+    }
+
+    /**
+     * Checks the token for the server and hands out the password once.
+     *
+     * @param remoteAddress the caller's address, checked against the desktop's when {@code checkAddress}
+     */
+    public Result enroll(String serverId, String token, String remoteAddress, boolean checkAddress) {
+        Instant now = clock.instant();
+        Result result = database.inTransaction(connection -> {
+            Optional<DesktopRepository.Enrollment> enrollment = desktops.enrollment(connection, serverId);
+            if (enrollment.isEmpty() || enrollment.get().tokenHash() == null) {
+                return new Result(Outcome.UNKNOWN_SERVER, null);
+            }
+            DesktopRepository.Enrollment found = enrollment.get();
+            boolean tokenMatches = MessageDigest.isEqual(
+                    found.tokenHash().getBytes(StandardCharsets.US_ASCII),
+                    hash(token == null ? "" : token).getBytes(StandardCharsets.US_ASCII));
+            if (!tokenMatches) {
+                return new Result(Outcome.BAD_TOKEN, null);
+            }
+            if (found.enrolledAt() != null) {
+                return new Result(Outcome.ALREADY_ENROLLED, null);
+            }
+            if (checkAddress && (found.address() == null || !found.address().equals(remoteAddress))) {
+                return new Result(Outcome.WRONG_ADDRESS, null);
+            }
+            desktops.update(found.desktopId()).enrolledAt(now).execute(connection, now);
+            audit.record(connection, now, "guest:" + serverId, "desktop.enroll", "server/" + serverId,
+                    "from=" + remoteAddress);
+            return new Result(Outcome.GRANTED, passwords.passwordFor(serverId));
+        });
+        if (result.outcome() != Outcome.GRANTED) {
+            LOG.warn("Refused enrollment for server {} from {}: {}", serverId, remoteAddress, result.outcome());
+        } else {
+            LOG.info("Server {} fetched its VNC password", serverId);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,12 @@
+package cn.ac.ihep.heps.agent.experiment;
+
+/**
+ * What desktop each member of an experiment gets.
+ *
+ * @param os {@code linux} or {@code windows}
+ * @param gpus GPUs per desktop; must match what the flavor asks for
+ * @param flavor Nova flavor name or id
+ * @param protocol {@code rdp} or {@code vnc}, or null for the OS default (CONTRACTS §3)
+ */
+public record DesktopSpec(String os, int gpus, String flavor, String protocol) {
+}

@@ -1,0 +1,97 @@
+package cn.ac.ihep.heps.agent.experiment;
+
+import cn.ac.ihep.heps.agent.store.AuditLog;
+import cn.ac.ihep.heps.agent.store.Database;
+import cn.ac.ihep.heps.agent.store.ExperimentRepository;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Creates, updates and lists experiments. Each change and its audit entry are one
+ * transaction, committed before the call returns: once acknowledged, it survives a crash.
+ */
+public final class ExperimentService {
+    private final Database database;
+    private final ExperimentRepository experiments;
+    private final AuditLog audit;
+    private final ExperimentValidator validator;
+    private final Clock clock;
+
+    public ExperimentService(Database database, ExperimentRepository experiments, AuditLog audit,
+            ExperimentValidator validator, Clock clock) {
+        this.database = database;
+        this.experiments = experiments;
+        this.audit = audit;
+        this.validator = validator;
+        this.clock = clock;
+    }
+
+    /** The outcome of an apply: the stored experiment and whether it was new. */
+    public record Applied(Experiment experiment, boolean created) {
+    }
+
+    public Applied apply(ExperimentInput input, String actor) {
+        Experiment valid = validator.validate(input);
+        Instant now = clock.instant();
+        return database.inTransaction(connection -> {
+            boolean existed = experiments.find(connection, valid.proposalId()).isPresent();
+            experiments.upsert(connection, valid, now);
+            Experiment stored = experiments.find(connection, valid.proposalId()).orElseThrow();
+            audit.record(connection, now, actor, existed ? "experiment.update" : "experiment.create",
+                    "experiment/" + stored.proposalId(),
+                    "beamline=" + stored.beamline() + " window=" + stored.startsAt() + "/" + stored.endsAt()
+                            + " members=" + stored.members() + " desktop=" + stored.desktop());
+            return new Applied(stored, !existed);
+        });
+    }
+
+    /** Checks the input without storing it; throws {@link InvalidExperimentException}. */
+    public Experiment validate(ExperimentInput input) {
+        return validator.validate(input);
+    }
+
+    public List<Experiment> list() {
+        return database.inTransaction(experiments::list);
+    }
+
+    public Optional<Experiment> find(String proposalId) {
+        return database.inTransaction(connection -> experiments.find(connection, proposalId));
+    }
+
+    /** Adds a member; returns the experiment, or empty when there is no such experiment. */
+    public Optional<Experiment> addMember(String proposalId, String username, String actor) {
+        if (!ExperimentValidator.isValidUsername(username)) {
+            throw new InvalidExperimentException("The member is invalid", List.of(new FieldError("username",
+                    "must be a facility username of 1-48 letters, digits, '.', '_' or '-'")));
+        }
+        Instant now = clock.instant();
+        return database.inTransaction(connection -> {
+            Optional<Experiment> experiment = experiments.find(connection, proposalId);
+            if (experiment.isEmpty()) {
+                return Optional.empty();
+            }
+            if (experiments.addMember(connection, experiment.get().id(), username, now)) {
+                audit.record(connection, now, actor, "member.add", "experiment/" + proposalId, "username=" + username);
+            }
+            return experiments.find(connection, proposalId);
+        });
+    }
+
+    /** Removes a member; the member's desktop is deleted by the next reconcile pass. */
+    public Optional<Experiment> removeMember(String proposalId, String username, String actor) {
+        Instant now = clock.instant();
+        return database.inTransaction(connection -> {
+            Optional<Experiment> experiment = experiments.find(connection, proposalId);
+            if (experiment.isEmpty()) {
+                return Optional.empty();
+            }
+            if (experiments.removeMember(connection, experiment.get().id(), username)) {
+                audit.record(connection, now, actor, "member.remove", "experiment/" + proposalId,
+                        "username=" + username);
+            }
+            return experiments.find(connection, proposalId);
+        });
+    }
+}

@@ -1,0 +1,78 @@
+package cn.ac.ihep.heps.agent.reconcile;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells people before a desktop is started, shelved or deleted: always a log line, and a
+ * JSON POST to the configured webhook. A failed webhook returns false so the reconciler
+ * tries again on its next pass; it never holds up the change itself.
+ */
+public class Notifier {
+    private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The three lifecycle changes that are announced. */
+    public enum Kind { start, shelve, delete }
+
+    public record Notice(Kind kind, Instant dueAt, String proposalId, String beamline, String username,
+            String serverName, String serverId) {
+    }
+
+    private final Optional<URI> webhook;
+    private final HttpClient http;
+
+    public Notifier(Optional<URI> webhook) {
+        this.webhook = webhook;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** Returns true when the notice was delivered (or there is no webhook to deliver to). */
+    public boolean send(Notice notice) {
+        LOG.info("Desktop {} of {} for experiment {} will be {} at {}", notice.serverName(), notice.username(),
+                notice.proposalId(), notice.kind() == Kind.start ? "started" : notice.kind() + "d", notice.dueAt());
+        if (webhook.isEmpty()) {
+            return true;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("event", "desktop." + notice.kind());
+        body.put("dueAt", notice.dueAt().toString());
+        body.put("experiment", notice.proposalId());
+        body.put("beamline", notice.beamline());
+        body.put("user", notice.username());
+        body.put("serverName", notice.serverName());
+        body.put("serverId", notice.serverId());
+        try {
+            HttpRequest request = HttpRequest.newBuilder(webhook.get())
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                    .build();
+            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            if (response.statusCode() / 100 == 2) {
+                return true;
+            }
+            LOG.warn("The notification webhook answered {} for {} of {}; retrying next pass",
+                    response.statusCode(), notice.kind(), notice.serverName());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            LOG.warn("The notification webhook is unreachable ({}); retrying next pass", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+}

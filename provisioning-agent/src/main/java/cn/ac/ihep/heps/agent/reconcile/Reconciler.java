@@ -1,0 +1,541 @@
+package cn.ac.ihep.heps.agent.reconcile;
+
+import cn.ac.ihep.heps.agent.desktop.Desktop;
+import cn.ac.ihep.heps.agent.desktop.DesktopState;
+import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
+import cn.ac.ihep.heps.agent.experiment.Experiment;
+import cn.ac.ihep.heps.agent.gpu.GpuPlacementStrategy;
+import cn.ac.ihep.heps.agent.gpu.GpuRequest;
+import cn.ac.ihep.heps.agent.gpu.PlacementDecision;
+import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
+import cn.ac.ihep.heps.agent.store.AuditLog;
+import cn.ac.ihep.heps.agent.store.ConflictException;
+import cn.ac.ihep.heps.agent.store.Database;
+import cn.ac.ihep.heps.agent.store.DesktopRepository;
+import cn.ac.ihep.heps.agent.store.ExperimentRepository;
+import cn.ac.ihep.heps.common.cloud.CloudException;
+import cn.ac.ihep.heps.common.cloud.CloudFlavor;
+import cn.ac.ihep.heps.common.cloud.CloudImage;
+import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
+import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.cloud.GpuInventory;
+import cn.ac.ihep.heps.common.cloud.ServerQuery;
+import cn.ac.ihep.heps.common.cloud.ServerRequest;
+import cn.ac.ihep.heps.common.cloud.ServerState;
+import cn.ac.ihep.heps.common.desktop.DesktopMetadata;
+import cn.ac.ihep.heps.common.desktop.DesktopProtocol;
+import cn.ac.ihep.heps.common.desktop.DesktopTags;
+import cn.ac.ihep.heps.common.desktop.ImageProperties;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reconcile pass, Kubernetes-controller style: read what should exist (experiments and
+ * their members in the database), read what does exist (desktop VMs in Nova, found by the
+ * {@code heps-desktop} tag), and take one idempotent step per desktop towards its phase.
+ * Every step is recorded in the database, with an audit entry, right after the cloud
+ * accepted it; a second pass over an unchanged world changes nothing.
+ *
+ * <p>Crash safety: the desktop row is claimed and committed before the boot request, and
+ * the VM carries tags and metadata that identify its member and experiment. If the agent
+ * dies between "VM created" and "recorded", the next pass finds the VM by those tags and
+ * adopts it instead of booting another. Two agents cannot both claim one desktop.
+ */
+public final class Reconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+
+    private final Database database;
+    private final ExperimentRepository experiments;
+    private final DesktopRepository desktops;
+    private final AuditLog audit;
+    private final CloudProvider cloud;
+    private final GpuPlacementStrategy placement;
+    private final ImageSelector images;
+    private final UserDataRenderer userData;
+    private final Notifier notifier;
+    private final AgentMetrics metrics;
+    private final ReconcileSettings settings;
+    private final Clock clock;
+
+    public Reconciler(Database database, ExperimentRepository experiments, DesktopRepository desktops, AuditLog audit,
+            CloudProvider cloud, GpuPlacementStrategy placement, Notifier notifier, AgentMetrics metrics,
+            ReconcileSettings settings, Clock clock) {
+        this.database = database;
+        this.experiments = experiments;
+        this.desktops = desktops;
+        this.audit = audit;
+        this.cloud = cloud;
+        this.placement = placement;
+        this.images = new ImageSelector(cloud);
+        this.userData = new UserDataRenderer(settings.userDataTemplateDir());
+        this.notifier = notifier;
+        this.metrics = metrics;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** State shared by the steps of one pass. */
+    private final class Pass {
+        final Instant now = clock.instant();
+        final Map<String, Integer> actions = new TreeMap<>();
+        final Map<String, CloudServer> serversById = new HashMap<>();
+        List<GpuInventory> inventory;
+
+        void did(String action) {
+            actions.merge(action, 1, Integer::sum);
+            metrics.reconcileAction(action);
+        }
+
+        /** GPU inventory, read once per pass and kept current with this pass's own placements. */
+        List<GpuInventory> inventory() {
+            if (inventory == null) {
+                inventory = new ArrayList<>(cloud.gpuInventory());
+                metrics.gpuInventory(inventory);
+            }
+            return inventory;
+        }
+
+        void consume(String host, String resourceClass, int count) {
+            for (int i = 0; i < inventory.size(); i++) {
+                GpuInventory row = inventory.get(i);
+                if (row.host().equals(host) && row.resourceClass().equals(resourceClass) && count > 0) {
+                    int taken = Math.min(count, row.free());
+                    inventory.set(i, new GpuInventory(row.host(), row.resourceClass(), row.total(), row.used() + taken));
+                    count -= taken;
+                }
+            }
+        }
+    }
+
+    /** Runs one pass over every experiment and desktop. */
+    public PassReport reconcile() {
+        long started = System.nanoTime();
+        Pass pass = new Pass();
+        boolean succeeded = false;
+        int seen = 0;
+        try {
+            for (CloudServer server : cloud.listServers(ServerQuery.withTag(DesktopTags.DESKTOP))) {
+                pass.serversById.put(server.id(), server);
+            }
+            List<Experiment> all = database.inTransaction(experiments::list);
+            Map<Long, Experiment> byId = new HashMap<>();
+            Set<String> wanted = new HashSet<>();
+            for (Experiment experiment : all) {
+                byId.put(experiment.id(), experiment);
+                for (String member : experiment.members()) {
+                    wanted.add(experiment.id() + "/" + member);
+                    reconcileMember(pass, experiment, member);
+                    seen++;
+                }
+            }
+            // Desktops of members who were removed (or whose experiment changed) go away.
+            for (Desktop desktop : database.inTransaction(c -> desktops.list(c, DesktopRepository.Filter.all()))) {
+                if (desktop.state() != DesktopState.DELETED
+                        && !wanted.contains(desktop.experimentId() + "/" + desktop.username())) {
+                    seen++;
+                    removeDesktop(pass, byId.get(desktop.experimentId()), desktop, "member removed from the experiment");
+                }
+            }
+            recordStateGauges();
+            succeeded = true;
+        } finally {
+            double seconds = (System.nanoTime() - started) / 1e9;
+            metrics.reconcilePass(succeeded, seconds);
+        }
+        PassReport report = new PassReport(pass.actions, seen, Duration.ofNanos(System.nanoTime() - started));
+        if (!report.changedNothing()) {
+            LOG.info("Reconcile pass: {} desktops, actions {} in {} ms", seen, report.actions(),
+                    report.duration().toMillis());
+        }
+        return report;
+    }
+
+    private void recordStateGauges() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (DesktopState state : DesktopState.values()) {
+            counts.put(state.name(), 0);
+        }
+        for (Desktop desktop : database.inTransaction(c -> desktops.list(c, DesktopRepository.Filter.all()))) {
+            counts.merge(desktop.state().name(), 1, Integer::sum);
+        }
+        metrics.desktopsByState(counts);
+    }
+
+    private void reconcileMember(Pass pass, Experiment experiment, String member) {
+        try {
+            Phase phase = Phase.at(experiment, pass.now, settings.startLeadTime(), settings.retention());
+            Desktop desktop = ensureRow(pass, experiment, member);
+            announce(pass, experiment, desktop, phase);
+            switch (phase) {
+                case NOT_YET -> waitForWindow(pass, experiment, desktop);
+                case RUNNING -> ensureRunning(pass, experiment, desktop);
+                case SHELVED -> ensureShelved(pass, desktop);
+                case DELETED -> removeDesktop(pass, experiment, desktop, "retention period over");
+            }
+        } catch (CloudException e) {
+            // One desktop's failure does not stop the others; the next pass tries again.
+            LOG.warn("Desktop of {} for experiment {}: {}", member, experiment.proposalId(), e.getMessage());
+            pass.did("cloud-error");
+        }
+    }
+
+    private Desktop ensureRow(Pass pass, Experiment experiment, String member) {
+        Optional<Desktop> existing = database.inTransaction(c -> desktops.find(c, experiment.id(), member));
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        String serverName = ServerNaming.serverName(experiment.beamline(), experiment.proposalId(), member);
+        try {
+            database.inTransaction(c -> {
+                desktops.insert(c, experiment.id(), member, serverName, experiment.desktop().gpus(), pass.now);
+                audit.record(c, pass.now, settings.agentId(), "desktop.plan", subject(experiment, member),
+                        "server=" + serverName);
+                return null;
+            });
+            pass.did("plan");
+        } catch (ConflictException e) {
+            LOG.debug("Another agent planned the desktop of {} for {} first", member, experiment.proposalId());
+        }
+        return database.inTransaction(c -> desktops.find(c, experiment.id(), member)).orElseThrow();
+    }
+
+    private static String subject(Experiment experiment, String member) {
+        return "desktop/" + experiment.proposalId() + "/" + member;
+    }
+
+    private void announce(Pass pass, Experiment experiment, Desktop desktop, Phase phase) {
+        Instant start = Phase.startOf(experiment, settings.startLeadTime());
+        Instant delete = Phase.deleteOf(experiment, settings.retention());
+        Map<Notifier.Kind, Instant> due = new EnumMap<>(Notifier.Kind.class);
+        due.put(Notifier.Kind.start, start);
+        due.put(Notifier.Kind.shelve, experiment.endsAt());
+        due.put(Notifier.Kind.delete, delete);
+        for (Map.Entry<Notifier.Kind, Instant> entry : due.entrySet()) {
+            Instant at = entry.getValue();
+            boolean inNoticeWindow = !pass.now.isBefore(at.minus(settings.notifyAhead()));
+            boolean stillAhead = pass.now.isBefore(at.plus(settings.notifyAhead()));
+            if (!inNoticeWindow || !stillAhead || desktop.state() == DesktopState.DELETED) {
+                continue;
+            }
+            boolean alreadySent = database.inTransaction(c -> desktops.wasNotified(c, desktop.id(),
+                    entry.getKey().name(), at));
+            if (alreadySent) {
+                continue;
+            }
+            Notifier.Notice notice = new Notifier.Notice(entry.getKey(), at, experiment.proposalId(),
+                    experiment.beamline(), desktop.username(), desktop.serverName(), desktop.serverId());
+            if (notifier.send(notice)) {
+                database.inTransaction(c -> {
+                    if (desktops.markNotified(c, desktop.id(), entry.getKey().name(), at, pass.now)) {
+                        audit.record(c, pass.now, settings.agentId(), "desktop.notify." + entry.getKey().name(),
+                                subject(experiment, desktop.username()), "due=" + at);
+                    }
+                    return null;
+                });
+                pass.did("notify-" + entry.getKey().name());
+            }
+        }
+    }
+
+    private void waitForWindow(Pass pass, Experiment experiment, Desktop desktop) {
+        String reason = "window opens at " + experiment.startsAt() + "; desktop is created from "
+                + Phase.startOf(experiment, settings.startLeadTime());
+        if (desktop.state() == DesktopState.PENDING && !reason.equals(desktop.reason())) {
+            update(pass, desktops.update(desktop.id()).reason(reason));
+        }
+    }
+
+    private void ensureRunning(Pass pass, Experiment experiment, Desktop desktop) {
+        if (desktop.serverId() != null) {
+            CloudServer server = pass.serversById.get(desktop.serverId());
+            if (server == null) {
+                server = cloud.findServer(desktop.serverId()).orElse(null);
+            }
+            if (server == null || server.state() == ServerState.DELETED) {
+                // Deleted behind our back (or by an operator): plan a new one.
+                database.inTransaction(c -> {
+                    desktops.update(desktop.id()).serverId(null).state(DesktopState.PENDING).cloudState(null)
+                            .host(null).address(null).reason("the VM " + desktop.serverId() + " disappeared")
+                            .execute(c, pass.now);
+                    audit.record(c, pass.now, settings.agentId(), "desktop.lost", subject(experiment, desktop.username()),
+                            "server=" + desktop.serverId());
+                    return null;
+                });
+                pass.did("lost");
+                createOrAdopt(pass, experiment, reload(desktop));
+                return;
+            }
+            if (desktop.state() == DesktopState.SHELVED
+                    && (server.state() == ServerState.SHELVED || server.state() == ServerState.SHELVED_OFFLOADED)) {
+                // The window was extended after the desktop was shelved.
+                cloud.unshelveServer(server.id());
+                recordAction(pass, experiment, desktop, "unshelve", DesktopState.RUNNING, server, null);
+                return;
+            }
+            observe(pass, desktop, server);
+            return;
+        }
+        createOrAdopt(pass, experiment, desktop);
+    }
+
+    private Desktop reload(Desktop desktop) {
+        return database.inTransaction(c -> desktops.findById(c, desktop.id())).orElseThrow();
+    }
+
+    /** Records what Nova says about a VM the agent already owns, when it changed. */
+    private void observe(Pass pass, Desktop desktop, CloudServer server) {
+        DesktopState state = desktop.state();
+        String reason = desktop.reason();
+        if (server.state() == ServerState.ERROR) {
+            state = DesktopState.FAILED;
+            reason = "Nova reports ERROR for " + server.id() + ": see 'openstack server show " + server.id()
+                    + "'; 'heps desktops delete' makes the next pass create a new one";
+        } else if (server.state() == ServerState.BUILDING) {
+            state = DesktopState.CREATING;
+        } else if (desktop.state() == DesktopState.CREATING || desktop.state() == DesktopState.FAILED
+                || desktop.state() == DesktopState.PENDING || desktop.state() == DesktopState.HELD) {
+            state = DesktopState.RUNNING;
+            reason = null;
+        }
+        String address = server.fixedAddressOn(settings.vmNetwork()).orElse(server.floatingAddress());
+        String host = server.host() != null ? server.host() : desktop.host();
+        if (state != desktop.state() || !server.state().name().equals(desktop.cloudState())
+                || !java.util.Objects.equals(address, desktop.address()) || !java.util.Objects.equals(host, desktop.host())
+                || !java.util.Objects.equals(reason, desktop.reason())) {
+            update(pass, desktops.update(desktop.id()).state(state).cloudState(server.state().name())
+                    .address(address).host(host).reason(reason));
+            pass.did("observe");
+        }
+    }
+
+    private void update(Pass pass, DesktopRepository.Update update) {
+        database.inTransaction(c -> update.execute(c, pass.now));
+    }
+
+    private Optional<CloudServer> findByTags(Pass pass, Experiment experiment, String member) {
+        List<CloudServer> matches = cloud.listServers(new ServerQuery(
+                        Set.of(DesktopTags.DESKTOP, DesktopTags.owner(member)), Set.of())).stream()
+                .filter(server -> experiment.proposalId().equals(server.metadata().get(DesktopMetadata.EXPERIMENT)))
+                .filter(server -> server.state() != ServerState.DELETED)
+                .toList();
+        if (matches.size() > 1) {
+            LOG.warn("{} VMs carry the tags of {}'s desktop for {}: {}; adopting the oldest",
+                    matches.size(), member, experiment.proposalId(), matches.stream().map(CloudServer::id).toList());
+        }
+        return matches.stream().min(java.util.Comparator.comparing(
+                (CloudServer s) -> s.created() == null ? Instant.EPOCH : s.created()));
+    }
+
+    private void createOrAdopt(Pass pass, Experiment experiment, Desktop desktop) {
+        Instant until = pass.now.plus(settings.claimDuration());
+        boolean claimed = database.inTransaction(c -> desktops.claim(c, desktop.id(), settings.agentId(), pass.now, until));
+        if (!claimed) {
+            LOG.debug("Desktop {} is being created by another agent", desktop.serverName());
+            return;
+        }
+        Desktop current = reload(desktop);
+        if (current.serverId() != null) {
+            return; // Another agent finished between our read and our claim.
+        }
+        Optional<CloudServer> orphan = findByTags(pass, experiment, desktop.username());
+        if (orphan.isPresent()) {
+            recordAction(pass, experiment, current, "adopt", DesktopState.CREATING, orphan.get(), null);
+            observe(pass, reload(current), orphan.get());
+            return;
+        }
+        Optional<CloudImage> image = images.currentImage(experiment.beamline());
+        if (image.isEmpty()) {
+            hold(pass, current, "no active image for beamline " + experiment.beamline()
+                    + " in Glance (an image with heps_beamline=" + experiment.beamline() + "); build one with 'heps images'");
+            return;
+        }
+        CloudFlavor flavor = cloud.findFlavor(experiment.desktop().flavor()).orElse(null);
+        if (flavor == null) {
+            hold(pass, current, "flavor " + experiment.desktop().flavor() + " no longer exists in Nova; "
+                    + "update the experiment's desktop.flavor");
+            return;
+        }
+        String targetHost = null;
+        String resourceClass = null;
+        if (flavor.gpuCount() > 0) {
+            resourceClass = resourceClass(pass);
+            if (resourceClass == null) {
+                hold(pass, current, "cannot tell which Placement resource class holds the GPUs: set gpu-resource-class");
+                return;
+            }
+            PlacementDecision decision = placement.place(new GpuRequest(resourceClass, flavor.gpuCount()), pass.inventory());
+            if (decision instanceof PlacementDecision.Hold held) {
+                hold(pass, current, held.reason());
+                return;
+            }
+            targetHost = ((PlacementDecision.Place) decision).host();
+        }
+        String os = experiment.desktop().os();
+        DesktopProtocol protocol = DesktopProtocol.choose(
+                image.get().property(ImageProperties.OS_TYPE).orElse(os), experiment.desktop().protocol());
+        // The token's hash is committed before the boot request, so an adopted VM can still enroll.
+        String token = protocol == DesktopProtocol.VNC ? EnrollmentService.newToken() : null;
+        update(pass, desktops.update(current.id()).state(DesktopState.CREATING)
+                .enrollmentTokenHash(token == null ? null : EnrollmentService.hash(token))
+                .imageId(image.get().id()).flavorId(flavor.id()).host(targetHost).reason(null));
+        ServerRequest request = new ServerRequest(current.serverName(), image.get().id(), flavor.id(),
+                settings.vmNetwork(), tags(experiment, current.username()),
+                metadata(experiment, protocol, image.get()),
+                userData.render(new UserDataRenderer.Values(os, current.serverName(),
+                        ServerNaming.hostname(os, experiment.beamline(), experiment.proposalId(), current.username()),
+                        experiment.beamline(), experiment.proposalId(), current.username(), protocol.wireName(),
+                        settings.agentUrl(), token, settings.adDomain(), settings.adComputerOu(),
+                        settings.storageMounts())),
+                targetHost);
+        CloudServer created = cloud.createServer(request);
+        if (targetHost != null) {
+            pass.consume(targetHost, resourceClass, flavor.gpuCount());
+        }
+        recordAction(pass, experiment, current, "create", DesktopState.CREATING, created,
+                "image=" + image.get().id() + " flavor=" + flavor.name()
+                        + (targetHost == null ? "" : " host=" + targetHost + " gpus=" + flavor.gpuCount()));
+    }
+
+    private String resourceClass(Pass pass) {
+        if (settings.gpuResourceClass().isPresent()) {
+            return settings.gpuResourceClass().get();
+        }
+        Set<String> classes = new HashSet<>();
+        pass.inventory().forEach(row -> classes.add(row.resourceClass()));
+        return classes.size() == 1 ? classes.iterator().next() : null;
+    }
+
+    static Set<String> tags(Experiment experiment, String member) {
+        return Set.of(DesktopTags.DESKTOP, DesktopTags.owner(member), DesktopTags.group(experiment.group()));
+    }
+
+    static Map<String, String> metadata(Experiment experiment, DesktopProtocol protocol, CloudImage image) {
+        Map<String, String> metadata = new HashMap<>();
+        metadata.put(DesktopMetadata.BEAMLINE, experiment.beamline());
+        metadata.put(DesktopMetadata.PROTOCOL, protocol.wireName());
+        metadata.put(DesktopMetadata.EXPERIMENT, experiment.proposalId());
+        metadata.put(DesktopMetadata.EXPIRES, experiment.endsAt().toString());
+        String recipe = image.property(ImageProperties.RECIPE).orElse(image.name());
+        metadata.put(DesktopMetadata.IMAGE_RECIPE,
+                image.property(ImageProperties.RECIPE_VERSION).map(v -> recipe + "@" + v).orElse(recipe));
+        return metadata;
+    }
+
+    private void hold(Pass pass, Desktop desktop, String reason) {
+        database.inTransaction(c -> {
+            boolean changed = desktop.state() != DesktopState.HELD || !reason.equals(desktop.reason());
+            desktops.update(desktop.id()).state(DesktopState.HELD).reason(reason).execute(c, pass.now);
+            desktops.releaseClaim(c, desktop.id(), settings.agentId());
+            if (changed) {
+                audit.record(c, pass.now, settings.agentId(), "desktop.hold",
+                        "desktop/" + desktop.proposalId() + "/" + desktop.username(), reason);
+            }
+            return null;
+        });
+        if (desktop.state() != DesktopState.HELD || !reason.equals(desktop.reason())) {
+            LOG.info("Holding the desktop of {} for {}: {}", desktop.username(), desktop.proposalId(), reason);
+            pass.did("hold");
+        }
+    }
+
+    private void recordAction(Pass pass, Experiment experiment, Desktop desktop, String action, DesktopState state,
+            CloudServer server, String detail) {
+        database.inTransaction(c -> {
+            DesktopRepository.Update update = desktops.update(desktop.id()).state(state).serverId(server.id())
+                    .cloudState(server.state().name());
+            if (server.host() != null) {
+                update.host(server.host());
+            }
+            server.fixedAddressOn(settings.vmNetwork()).ifPresent(update::address);
+            update.execute(c, pass.now);
+            desktops.releaseClaim(c, desktop.id(), settings.agentId());
+            audit.record(c, pass.now, settings.agentId(), "desktop." + action, subject(experiment, desktop.username()),
+                    "server=" + server.id() + (detail == null ? "" : " " + detail));
+            return null;
+        });
+        pass.serversById.put(server.id(), server);
+        pass.did(action);
+    }
+
+    private void ensureShelved(Pass pass, Desktop desktop) {
+        if (desktop.state() == DesktopState.DELETED) {
+            return; // Deleted by an operator after the window: stays deleted.
+        }
+        if (desktop.serverId() == null) {
+            if (desktop.state() != DesktopState.SHELVED) {
+                update(pass, desktops.update(desktop.id()).state(DesktopState.SHELVED)
+                        .reason("the window ended before a VM was created"));
+                pass.did("shelve");
+            }
+            return;
+        }
+        CloudServer server = pass.serversById.get(desktop.serverId());
+        if (server == null) {
+            server = cloud.findServer(desktop.serverId()).orElse(null);
+        }
+        if (server == null) {
+            update(pass, desktops.update(desktop.id()).state(DesktopState.DELETED).reason("the VM disappeared"));
+            pass.did("lost");
+            return;
+        }
+        if (server.state() == ServerState.SHELVED || server.state() == ServerState.SHELVED_OFFLOADED) {
+            if (desktop.state() != DesktopState.SHELVED || !server.state().name().equals(desktop.cloudState())) {
+                update(pass, desktops.update(desktop.id()).state(DesktopState.SHELVED).cloudState(server.state().name()));
+                pass.did("observe");
+            }
+            return;
+        }
+        if (server.state() == ServerState.BUILDING) {
+            return; // Shelve once it has finished building.
+        }
+        cloud.shelveServer(server.id());
+        Experiment experiment = experimentOf(desktop);
+        recordAction(pass, experiment, desktop, "shelve", DesktopState.SHELVED, server, "window ended");
+    }
+
+    private Experiment experimentOf(Desktop desktop) {
+        return database.inTransaction(c -> experiments.find(c, desktop.proposalId())).orElseThrow();
+    }
+
+    private void removeDesktop(Pass pass, Experiment experiment, Desktop desktop, String why) {
+        if (desktop.state() == DesktopState.DELETED) {
+            return;
+        }
+        if (desktop.serverId() != null) {
+            try {
+                cloud.deleteServer(desktop.serverId());
+            } catch (CloudNotFoundException gone) {
+                LOG.debug("VM {} was already gone", desktop.serverId());
+            }
+        } else if (experiment != null) {
+            // A VM created by a pass that died before recording it.
+            Optional<CloudServer> orphan = findByTags(pass, experiment, desktop.username());
+            if (orphan.isPresent()) {
+                cloud.deleteServer(orphan.get().id());
+            }
+        }
+        database.inTransaction(c -> {
+            desktops.update(desktop.id()).state(DesktopState.DELETED).reason(why).cloudState("DELETED")
+                    .execute(c, pass.now);
+            audit.record(c, pass.now, settings.agentId(), "desktop.delete",
+                    "desktop/" + desktop.proposalId() + "/" + desktop.username(),
+                    "server=" + desktop.serverId() + " " + why);
+            return null;
+        });
+        pass.did("delete");
+    }
+}

@@ -1,0 +1,43 @@
+package cn.ac.ihep.heps.agent.reconcile;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * Names of desktop VMs. The server name says whose desktop it is; the guest's host name
+ * must be a valid DNS label, and on Windows at most 15 characters (NetBIOS), so Windows
+ * desktops get a short stable name derived from the experiment and the member.
+ */
+public final class ServerNaming {
+    private ServerNaming() {
+    }
+
+    public static String serverName(String beamline, String proposalId, String username) {
+        String name = "heps-" + label(beamline) + "-" + label(proposalId) + "-" + label(username);
+        return name.length() <= 63 ? name : name.substring(0, 54) + "-" + shortHash(proposalId + "/" + username, 8);
+    }
+
+    public static String hostname(String os, String beamline, String proposalId, String username) {
+        if ("windows".equals(os)) {
+            return "heps-" + shortHash(proposalId + "/" + username, 10);
+        }
+        return serverName(beamline, proposalId, username);
+    }
+
+    private static String label(String value) {
+        String label = value.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("-+", "-");
+        return label.replaceAll("^-|-$", "");
+    }
+
+    private static String shortHash(String value, int length) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).substring(0, length);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+}

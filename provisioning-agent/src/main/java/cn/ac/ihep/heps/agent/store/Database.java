@@ -1,0 +1,87 @@
+package cn.ac.ihep.heps.agent.store;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * The agent's database: H2 in file mode by default, PostgreSQL in production. Every
+ * change runs in one transaction that is committed before the caller acknowledges it,
+ * so a crash loses nothing that was acknowledged.
+ */
+public final class Database {
+    private final String url;
+    private final String user;
+    private final String password;
+
+    public Database(String url, String user, String password) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+    }
+
+    /** Opens the database and brings its schema up to date. */
+    public static Database open(String url, String user, String password) {
+        Database database = new Database(url, user, password);
+        database.migrate();
+        return database;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    void migrate() {
+        try {
+            Flyway.configure()
+                    .dataSource(url, user, password)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+        } catch (FlywayException e) {
+            throw new StoreException("Cannot prepare the database at " + redactedUrl()
+                    + ": " + e.getMessage() + " (check database-url and that the database is running)", e);
+        }
+    }
+
+    /** The URL without a password parameter, for messages. */
+    public String redactedUrl() {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** Runs the work in one transaction; commits when it returns, rolls back when it throws. */
+    public <T> T inTransaction(Work<T> work) {
+        try (Connection connection = DriverManager.getConnection(url, user, password)) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+                throw new ConflictException("Already exists: " + e.getMessage(), e);
+            }
+            throw new StoreException("Database error at " + redactedUrl() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** SQLState 23505 is a unique violation in both H2 and PostgreSQL. */
+    static boolean isUniqueViolation(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
