@@ -1,0 +1,136 @@
+package cn.ac.ihep.heps.testsupport.ldap;
+
+import com.unboundid.ldap.listener.InMemoryDirectoryServer;
+import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
+import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.sdk.LDAPException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * A real LDAP server on an ephemeral loopback port (UnboundID's in-memory directory), filled
+ * with a known directory. Two flavours:
+ *
+ * <ul>
+ * <li>{@link #posix()}: an OpenLDAP-style tree, users {@code uid=…,ou=people} (posixAccount),
+ *     groups as posixGroup ({@code memberUid}) and groupOfNames ({@code member}); {@code bob} is
+ *     locked by {@code pwdAccountLockedTime} (ppolicy), {@code carol} by {@code nsAccountLock: TRUE}.</li>
+ * <li>{@link #activeDirectory()}: an AD-style tree, users found by {@code sAMAccountName},
+ *     {@code memberOf} on users, nested groups, {@code userAccountControl} (dave is disabled, bit 2),
+ *     and AD's in-chain matching rule emulated by {@link InChainMatchingRule}.</li>
+ * </ul>
+ *
+ * Schema checking is off in both: the directory holds exactly the attributes listed in
+ * {@link DirectoryData}, including ppolicy and AD attributes the bundled schema lacks.
+ */
+public final class DirectoryFixture implements AutoCloseable {
+
+    public static final String BIND_PASSWORD = "reader-secret";
+
+    private final InMemoryDirectoryServer server;
+    private final DirectoryData data;
+
+    private final SearchCounter searches;
+
+    private DirectoryFixture(InMemoryDirectoryServer server, DirectoryData data, SearchCounter searches) {
+        this.server = server;
+        this.data = data;
+        this.searches = searches;
+    }
+
+    /** Counts the searches clients send. */
+    private static final class SearchCounter extends com.unboundid.ldap.listener.interceptor.InMemoryOperationInterceptor {
+        private final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void processSearchRequest(com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSearchRequest request) {
+            count.incrementAndGet();
+        }
+    }
+
+    public static DirectoryFixture posix() throws LDAPException {
+        return start(DirectoryData.POSIX, false);
+    }
+
+    public static DirectoryFixture activeDirectory() throws LDAPException {
+        return start(DirectoryData.ACTIVE_DIRECTORY, true);
+    }
+
+    private static DirectoryFixture start(DirectoryData data, boolean inChain) throws LDAPException {
+        InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(data.baseDn());
+        config.setSchema(null);
+        config.addAdditionalBindCredentials(data.bindDn(), BIND_PASSWORD);
+        try {
+            config.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("loopback",
+                    InetAddress.getByName("127.0.0.1"), 0, null));
+        }
+        catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+        SearchCounter searches = new SearchCounter();
+        config.addInMemoryOperationInterceptor(searches);
+        InChainMatchingRule rule = inChain ? new InChainMatchingRule(data.baseDn()) : null;
+        if (rule != null)
+            config.addInMemoryOperationInterceptor(rule);
+        InMemoryDirectoryServer server = new InMemoryDirectoryServer(config);
+        if (rule != null)
+            rule.attach(server);
+        server.importFromLDIF(true, new com.unboundid.ldif.LDIFReader(
+                new java.io.ByteArrayInputStream(data.ldif().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        server.startListening();
+        return new DirectoryFixture(server, data, searches);
+    }
+
+    public InMemoryDirectoryServer server() {
+        return server;
+    }
+
+    /** {@code ldap://127.0.0.1:<port>}. */
+    public String url() {
+        return "ldap://127.0.0.1:" + server.getListenPort();
+    }
+
+    public int port() {
+        return server.getListenPort();
+    }
+
+    public String baseDn() {
+        return data.baseDn();
+    }
+
+    public String bindDn() {
+        return data.bindDn();
+    }
+
+    public String bindPassword() {
+        return BIND_PASSWORD;
+    }
+
+    public String userBaseDn() {
+        return data.userBaseDn();
+    }
+
+    public String groupBaseDn() {
+        return data.groupBaseDn();
+    }
+
+    /** Number of search operations the server has answered, to prove a lookup happened (or not). */
+    public long searchCount() {
+        return searches.count.get();
+    }
+
+    /** Stops accepting connections and closes the open ones (a directory going down). */
+    public void stop() {
+        server.shutDown(true);
+    }
+
+    /** Listens again on the same port. */
+    public void restart() throws LDAPException {
+        server.startListening();
+    }
+
+    @Override
+    public void close() {
+        server.shutDown(true);
+    }
+}
