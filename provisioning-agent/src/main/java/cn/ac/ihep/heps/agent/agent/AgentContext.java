@@ -65,7 +65,7 @@ public final class AgentContext {
 
     public synchronized CloudProvider cloud() {
         if (cloud == null) {
-            cloud = MeteredCloudProvider.wrap(cloudFactory.apply(configuration), metrics);
+            cloud = MeteredCloudProvider.wrap(() -> cloudFactory.apply(configuration), metrics);
         }
         return cloud;
     }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -128,8 +129,12 @@ class ExperimentsCommand {
                     throw new BadInputException(file + " holds no experiment");
                 }
                 return inputs;
+            } catch (UnrecognizedPropertyException e) {
+                String where = e.getLocation() == null ? "" : " near line " + e.getLocation().getLineNr();
+                throw new BadInputException(file + where + ": unknown field '" + e.getPropertyName()
+                        + "'; known fields: " + e.getKnownPropertyIds());
             } catch (JsonMappingException e) {
-                String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+                String where = e.getLocation() == null ? "" : " near line " + e.getLocation().getLineNr();
                 throw new BadInputException(file + where + ": " + e.getOriginalMessage());
             } catch (JsonProcessingException e) {
                 String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();

@@ -30,7 +30,7 @@ import java.util.Set;
 public final class AgentConfiguration {
 
     public static final Setting DATABASE_URL = new Setting("database-url", "",
-            false, "JDBC URL of the agent's database. Empty: an embedded H2 file database under heps-home.");
+            false, "JDBC URL of the agent's database. Empty: an embedded H2 file database in the home directory.");
     public static final Setting DATABASE_USER = new Setting("database-user", "",
             false, "Database user (PostgreSQL).");
     public static final Setting DATABASE_PASSWORD = new Setting("database-password", "",

@@ -6,6 +6,7 @@ import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.util.function.Supplier;
 
 /** Wraps a {@link CloudProvider} so that every failed call counts in {@code heps_openstack_errors_total}. */
 public final class MeteredCloudProvider {
@@ -13,11 +14,33 @@ public final class MeteredCloudProvider {
     }
 
     public static CloudProvider wrap(CloudProvider delegate, AgentMetrics metrics) {
+        return wrap(() -> delegate, metrics);
+    }
+
+    /**
+     * Wraps a provider that is made on first use, so that commands which never touch the
+     * cloud (listing experiments, say) work without OpenStack credentials.
+     */
+    public static CloudProvider wrap(Supplier<CloudProvider> factory, AgentMetrics metrics) {
+        Supplier<CloudProvider> once = new Supplier<>() {
+            private CloudProvider made;
+
+            @Override
+            public synchronized CloudProvider get() {
+                if (made == null) {
+                    made = factory.get();
+                }
+                return made;
+            }
+        };
         return (CloudProvider) Proxy.newProxyInstance(CloudProvider.class.getClassLoader(),
                 new Class<?>[] {CloudProvider.class}, (proxy, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) {
-                        return method.invoke(delegate, args);
+                        return method.getName().equals("toString") ? "metered cloud provider"
+                                : method.getName().equals("hashCode") ? System.identityHashCode(proxy)
+                                : Boolean.valueOf(proxy == args[0]);
                     }
+                    CloudProvider delegate = once.get();
                     try {
                         return method.invoke(delegate, args);
                     } catch (InvocationTargetException e) {

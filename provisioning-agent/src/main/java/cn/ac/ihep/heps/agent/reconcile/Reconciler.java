@@ -151,6 +151,7 @@ public final class Reconciler {
                 }
             }
             recordStateGauges();
+            recordGpuGauges(pass);
             succeeded = true;
         } finally {
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -162,6 +163,19 @@ public final class Reconciler {
                     report.duration().toMillis());
         }
         return report;
+    }
+
+    /** GPUs free per host for the metrics endpoint; as this pass left them. */
+    private void recordGpuGauges(Pass pass) {
+        try {
+            if (pass.inventory == null) {
+                pass.inventory();
+            } else {
+                metrics.gpuInventory(pass.inventory);
+            }
+        } catch (CloudException e) {
+            LOG.debug("Could not read the GPU inventory for the metrics: {}", e.getMessage());
+        }
     }
 
     private void recordStateGauges() {

@@ -36,6 +36,7 @@ public final class Database {
     void migrate() {
         try {
             Flyway.configure()
+                    .loggers("slf4j")
                     .dataSource(url, user, password)
                     .locations("classpath:db/migration")
                     .load()

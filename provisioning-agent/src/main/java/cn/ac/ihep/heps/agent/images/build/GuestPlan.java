@@ -1,0 +1,72 @@
+package cn.ac.ihep.heps.agent.images.build;
+
+import cn.ac.ihep.heps.agent.images.recipe.BeamlineRecipe;
+import cn.ac.ihep.heps.agent.images.recipe.Component;
+import cn.ac.ihep.heps.agent.images.recipe.InputResolver.ResolvedInputs;
+import cn.ac.ihep.heps.agent.images.recipe.OsFamily;
+import cn.ac.ihep.heps.agent.images.recipe.PlatformRecipe;
+import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
+import cn.ac.ihep.heps.agent.images.recipe.Step;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What one guest runs: in the {@code build} phase every component's steps and then every
+ * check; in the {@code validate} phase (a boot of the finished image) the checks only.
+ */
+public record GuestPlan(
+        String buildId, String phase, String beamline, OsFamily os, List<GuestComponent> components,
+        Optional<SignalCredential> signalCredential) {
+
+    public GuestPlan {
+        components = List.copyOf(components);
+    }
+
+    /** One component as the guest runs it. */
+    public record GuestComponent(
+            String name, String version, List<GuestStep> steps, String check, Map<String, String> inputs, Set<String> secrets) {
+
+        public GuestComponent {
+            steps = List.copyOf(steps);
+            inputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(inputs));
+            secrets = Set.copyOf(secrets);
+        }
+    }
+
+    /** @param slug the step's name as it appears in {@code failed=<component>/<slug>} */
+    public record GuestStep(String name, String slug, String run) {
+    }
+
+    public boolean installs() {
+        return BuildConventions.PHASE_BUILD.equals(phase);
+    }
+
+    public static GuestPlan of(String buildId, String phase, BeamlineRecipe beamline, RecipeLibrary library,
+            List<ResolvedInputs> inputs, Optional<SignalCredential> signalCredential) {
+        List<GuestComponent> components = new ArrayList<>();
+        for (int i = 0; i < beamline.components().size(); i++) {
+            Component component = library.component(beamline.components().get(i).name());
+            PlatformRecipe platform = component.platform(beamline.os()).orElseThrow();
+            List<GuestStep> steps = new ArrayList<>();
+            for (Step step : platform.steps()) {
+                steps.add(new GuestStep(step.name(), slug(step.name()), step.run()));
+            }
+            ResolvedInputs resolved = inputs.get(i);
+            if (!resolved.component().equals(component.name())) {
+                throw new IllegalArgumentException("Inputs for " + resolved.component() + " given for " + component.name());
+            }
+            components.add(new GuestComponent(component.name(), component.versionFor(beamline.os()), steps,
+                    platform.check(), resolved.values(), resolved.secrets()));
+        }
+        return new GuestPlan(buildId, phase, beamline.id(), beamline.os(), components, signalCredential);
+    }
+
+    static String slug(String name) {
+        String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+        return slug.isEmpty() ? "step" : slug;
+    }
+}

@@ -1,0 +1,21 @@
+package cn.ac.ihep.heps.agent.images.catalog;
+
+import java.time.Instant;
+import java.util.List;
+
+/** One built image of a beamline, as {@code heps images list} shows it. */
+public record ImageVersion(
+        String beamline,
+        String imageId,
+        String name,
+        String status,
+        Instant created,
+        String recipeHash,
+        List<String> components,
+        boolean current,
+        boolean promoted) {
+
+    public ImageVersion {
+        components = List.copyOf(components);
+    }
+}
