@@ -24,6 +24,9 @@ record PropertyTable(String module, Map<String, DocumentedProperty> byEnvironmen
 
     private static final Pattern ENVIRONMENT_VARIABLE = Pattern.compile("([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)");
     private static final Pattern PROPERTY = Pattern.compile("^`?([a-z][a-z0-9]*(?:[-.][a-z0-9]+)*)`?$");
+    private static final Pattern QUOTED = Pattern.compile("`([a-z][a-z0-9]*(?:[-.][a-z0-9]+)*)`");
+    /** "(required)" or "**required**" inside a cell, e.g. after the property name. */
+    private static final Pattern REQUIRED_MARK = Pattern.compile("(?i).*(\\(required\\)|\\*\\*required\\*\\*).*");
     private static final List<String> YES = List.of("yes", "required", "true", "x", "✓", "✔");
 
     static PropertyTable read(Path repositoryRoot, String module) throws IOException {
@@ -68,10 +71,18 @@ record PropertyTable(String module, Map<String, DocumentedProperty> byEnvironmen
         }
         String name = null;
         for (String cell : cells) {
-            Matcher property = PROPERTY.matcher(cell.trim());
-            if (variable != null && property.matches() && matches(property.group(1), variable)) {
-                name = property.group(1);
+            if (variable == null || name != null) {
                 break;
+            }
+            Matcher property = PROPERTY.matcher(cell.trim());
+            if (property.matches() && matches(property.group(1), variable)) {
+                name = property.group(1);
+            }
+            Matcher quoted = QUOTED.matcher(cell);
+            while (name == null && quoted.find()) {
+                if (matches(quoted.group(1), variable)) {
+                    name = quoted.group(1);
+                }
             }
         }
         if (name == null) {
@@ -81,7 +92,7 @@ record PropertyTable(String module, Map<String, DocumentedProperty> byEnvironmen
         for (int c = 0; c < cells.size(); c++) {
             String plain = cells.get(c).replaceAll("[^\\p{L}✓✔]", "").toLowerCase(Locale.ROOT);
             boolean requiredColumn = c < header.size() && header.get(c).toLowerCase(Locale.ROOT).contains("required");
-            if (requiredColumn ? YES.contains(plain) : plain.equals("required")) {
+            if (requiredColumn ? YES.contains(plain) : plain.equals("required") || REQUIRED_MARK.matcher(cells.get(c)).matches()) {
                 required = true;
             }
         }
