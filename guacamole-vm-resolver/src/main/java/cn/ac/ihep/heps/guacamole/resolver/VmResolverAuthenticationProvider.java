@@ -24,7 +24,8 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
 
     private final Injector injector;
 
-    VmResolverAuthenticationProvider(Environment environment, CloudProvider cloud) throws GuacamoleException {
+    /** A resolver over the given configuration and cloud (tests, benchmarks, embedding). */
+    public VmResolverAuthenticationProvider(Environment environment, CloudProvider cloud) throws GuacamoleException {
         this.injector = Guice.createInjector(new VmResolverModule(this, environment, cloud, Clock.systemUTC()));
         injector.getInstance(DesktopIndexService.class).start();
     }

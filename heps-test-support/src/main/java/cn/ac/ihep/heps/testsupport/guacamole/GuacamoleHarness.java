@@ -61,6 +61,7 @@ public final class GuacamoleHarness implements AutoCloseable {
     private final WebApplicationClassLoader webApplication;
     private final List<LoadedExtension> extensions;
     private final List<AuthenticationProvider> providers;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private GuacamoleHarness(Path guacamoleHome, WebApplicationClassLoader webApplication,
             List<LoadedExtension> extensions) {
@@ -102,6 +103,7 @@ public final class GuacamoleHarness implements AutoCloseable {
      * called on every provider with that user and each context is decorated by every provider.
      */
     public Login login(String username, String password, TestRequest request) throws GuacamoleException {
+        requireOpen();
         Credentials credentials = new Credentials(username, password, request.toServletRequest());
         return inWebApplication(() -> {
             AuthenticatedUser user = authenticate(credentials);
@@ -128,8 +130,14 @@ public final class GuacamoleHarness implements AutoCloseable {
     /** Asks one provider alone, as one Guacamole node would (e.g. to play two nodes). */
     public AuthenticatedUser authenticate(AuthenticationProvider provider, TestRequest request)
             throws GuacamoleException {
+        requireOpen();
         Credentials credentials = new Credentials(null, null, request.toServletRequest());
         return inWebApplication(() -> provider.authenticateUser(credentials));
+    }
+
+    private void requireOpen() {
+        if (closed.get())
+            throw new IllegalStateException("this GuacamoleHarness is closed");
     }
 
     private AuthenticatedUser authenticate(Credentials credentials) throws GuacamoleException {
@@ -171,6 +179,8 @@ public final class GuacamoleHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true))
+            return;
         try {
             for (AuthenticationProvider provider : providers)
                 provider.shutdown();
