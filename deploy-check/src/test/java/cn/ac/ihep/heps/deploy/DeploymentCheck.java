@@ -48,6 +48,7 @@ final class DeploymentCheck {
     private static final Pattern DECLARED_PROPERTY =
             Pattern.compile("(\\w+)\\s*=\\s*\\w+\\(\\s*\"(heps-[a-z0-9-]+)\"\\s*\\)");
     private static final Pattern REQUIRED_CALL = Pattern.compile("required\\(\\s*(\\w+)\\s*,\\s*\"([^\"]*)\"");
+    private static final Pattern CONDITION = Pattern.compile("when (heps-[a-z0-9-]+) is (\\S+)");
     private static final Pattern NAMESPACE = Pattern.compile("\"namespace\"\\s*:\\s*\"([^\"]+)\"");
 
     private final Path root;
@@ -111,6 +112,7 @@ final class DeploymentCheck {
         Map<String, String> fileProperties = spec.guacamole() ? guacamolePropertiesSecret(service) : Map.of();
 
         Set<String> set = new LinkedHashSet<>();
+        Map<String, String> values = new LinkedHashMap<>();
         for (Map.Entry<String, String> entry : service.environment().entrySet()) {
             String variable = entry.getKey();
             if (!variable.startsWith("HEPS_")) {
@@ -124,6 +126,7 @@ final class DeploymentCheck {
             }
             if (!service.resolved(variable).orElse("").isBlank()) {
                 set.add(base);
+                values.put(base, service.resolved(variable).orElse(""));
             }
         }
         for (Map.Entry<String, String> entry : fileProperties.entrySet()) {
@@ -138,6 +141,7 @@ final class DeploymentCheck {
             }
             if (!entry.getValue().isBlank()) {
                 set.add(variable);
+                values.put(variable, entry.getValue());
             }
         }
 
@@ -146,7 +150,7 @@ final class DeploymentCheck {
                 required.put(p.environmentVariable(), p.name() + " (marked required in " + p.module() + "/README.md)"));
         if (spec.guacamole()) {
             for (String module : spec.modules()) {
-                requiredByConfigurationService(module).forEach((variable, why) -> required.putIfAbsent(variable, why));
+                requiredByConfigurationService(module, values).forEach((variable, why) -> required.putIfAbsent(variable, why));
             }
         }
         required.forEach((variable, why) -> {
@@ -185,10 +189,11 @@ final class DeploymentCheck {
     }
 
     /**
-     * Properties a Guacamole extension's configuration class insists on unconditionally: a
-     * {@code required(PROPERTY, "reason")} call whose reason is not a "when …" condition.
+     * Properties a Guacamole extension's configuration class insists on: a
+     * {@code required(PROPERTY, "reason")} call, unless its reason is a condition that does not
+     * hold for the values set ("when heps-replay-store is redis", "when heps-ldap-urls is set").
      */
-    Map<String, String> requiredByConfigurationService(String module) throws IOException {
+    Map<String, String> requiredByConfigurationService(String module, Map<String, String> values) throws IOException {
         Map<String, String> required = new LinkedHashMap<>();
         Path sources = root.resolve(module).resolve("src/main/java");
         if (!Files.isDirectory(sources)) {
@@ -208,13 +213,27 @@ final class DeploymentCheck {
             Matcher call = REQUIRED_CALL.matcher(source);
             while (call.find()) {
                 String property = constants.get(call.group(1));
-                if (property != null && !call.group(2).trim().startsWith("when")) {
+                if (property != null && conditionHolds(call.group(2).trim(), values)) {
                     required.put(property.toUpperCase(java.util.Locale.ROOT).replace('-', '_'),
                             property + " (required " + call.group(2) + ", " + root.relativize(file) + ")");
                 }
             }
         }
         return required;
+    }
+
+    /** Whether a {@code required(…)} reason applies; a reason that is no "when" condition always does. */
+    static boolean conditionHolds(String reason, Map<String, String> values) {
+        Matcher condition = CONDITION.matcher(reason);
+        if (!reason.startsWith("when ")) {
+            return true;
+        }
+        if (!condition.matches()) {
+            return true;
+        }
+        String value = values.getOrDefault(
+                condition.group(1).toUpperCase(java.util.Locale.ROOT).replace('-', '_'), "").trim();
+        return condition.group(2).equals("set") ? !value.isEmpty() : value.equals(condition.group(2));
     }
 
     private void checkExtensions(ServiceSpec spec, Service service) throws IOException {

@@ -1,6 +1,7 @@
 package cn.ac.ihep.heps.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +26,7 @@ class DeploymentCheckTest {
             | Property | Environment variable | Default | Meaning |
             |---|---|---|---|
             | `heps-jwt-issuer` | `HEPS_JWT_ISSUER` | *required* | iss |
+            | `heps-replay-store` | `HEPS_REPLAY_STORE` | `memory` | memory or redis |
             | `heps-redis-uri` | `HEPS_REDIS_URI` | required when heps-replay-store is redis | Redis |
             | `heps-ldap-bind-password` | `HEPS_LDAP_BIND_PASSWORD` | | bind password |
             | `heps-portal-url` | `HEPS_PORTAL_URL` | | portal |
@@ -47,6 +50,8 @@ class DeploymentCheckTest {
                 private static final StringGuacamoleProperty REDIS_URI = string("heps-redis-uri");
                 String audience() { return required(JWT_AUDIENCE, "to check signed tokens"); }
                 String redis() { return required(REDIS_URI, "when heps-replay-store is redis"); }
+                String base() { return required(LDAP_USER_BASE_DN, "when heps-ldap-urls is set"); }
+                private static final StringGuacamoleProperty LDAP_USER_BASE_DN = string("heps-ldap-user-base-dn");
             }
             """;
 
@@ -145,6 +150,30 @@ class DeploymentCheckTest {
         assertEquals(1, problems.size(), problems.toString());
         assertTrue(problems.get(0).startsWith("Service \"guacamole\" does not set HEPS_JWT_AUDIENCE: heps-jwt-audience "
                 + "(required to check signed tokens"), problems.get(0));
+    }
+
+    @Test
+    void aConditionalRequirementCountsOnlyWhenItsConditionHolds() throws IOException {
+        assertEquals(List.of(), check(GOOD_COMPOSE.replace("HEPS_VM_NETWORK: net",
+                "HEPS_VM_NETWORK: net\n      HEPS_REPLAY_STORE: memory")));
+        List<String> problems = check(GOOD_COMPOSE.replace("HEPS_VM_NETWORK: net",
+                "HEPS_VM_NETWORK: net\n      HEPS_REPLAY_STORE: redis"));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("Service \"guacamole\" does not set HEPS_REDIS_URI: heps-redis-uri "
+                + "(required when heps-replay-store is redis"), problems.get(0));
+        write("secrets/guacamole.properties.example", GOOD_PROPERTIES + "heps-redis-uri: redis://:pw@redis:6379/0\n");
+        assertEquals(List.of(), check(GOOD_COMPOSE.replace("HEPS_VM_NETWORK: net",
+                "HEPS_VM_NETWORK: net\n      HEPS_REPLAY_STORE: redis")));
+    }
+
+    @Test
+    void conditionsReadTheValueOrItsPresence() {
+        Map<String, String> values = Map.of("HEPS_REPLAY_STORE", "redis", "HEPS_LDAP_URLS", "ldap://x");
+        assertTrue(DeploymentCheck.conditionHolds("when heps-replay-store is redis", values));
+        assertFalse(DeploymentCheck.conditionHolds("when heps-replay-store is memory", values));
+        assertTrue(DeploymentCheck.conditionHolds("when heps-ldap-urls is set", values));
+        assertFalse(DeploymentCheck.conditionHolds("when heps-introspection-url is set", values));
+        assertTrue(DeploymentCheck.conditionHolds("to check signed tokens", values));
     }
 
     @Test
