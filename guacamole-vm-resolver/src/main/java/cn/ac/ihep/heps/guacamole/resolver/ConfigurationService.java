@@ -247,6 +247,11 @@ public class ConfigurationService {
         return nonBlank(RECORDING_NAME, DEFAULT_RECORDING_NAME);
     }
 
+    /** Guacamole's own {@code case-sensitivity}: how usernames and group names compare. */
+    public org.apache.guacamole.properties.CaseSensitivity getCaseSensitivity() {
+        return environment.getCaseSensitivity();
+    }
+
     /** Where guacd is: Guacamole's own {@code guacd-hostname} / {@code guacd-port} / {@code guacd-ssl}. */
     public GuacamoleProxyConfiguration getGuacdProxyConfiguration() throws GuacamoleException {
         return environment.getDefaultGuacamoleProxyConfiguration();

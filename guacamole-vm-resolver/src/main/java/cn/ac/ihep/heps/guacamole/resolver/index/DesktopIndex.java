@@ -1,6 +1,7 @@
 package cn.ac.ihep.heps.guacamole.resolver.index;
 
 import cn.ac.ihep.heps.common.desktop.DesktopTags;
+import org.apache.guacamole.properties.CaseSensitivity;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,39 +20,62 @@ public final class DesktopIndex {
     private final Map<String, Desktop> byId;
     private final Map<String, List<Desktop>> byAccessTag;
     private final Instant listedAt;
+    private final CaseSensitivity caseSensitivity;
 
-    private DesktopIndex(Map<String, Desktop> byId, Map<String, List<Desktop>> byAccessTag, Instant listedAt) {
+    private DesktopIndex(Map<String, Desktop> byId, Map<String, List<Desktop>> byAccessTag, Instant listedAt,
+            CaseSensitivity caseSensitivity) {
         this.byId = byId;
         this.byAccessTag = byAccessTag;
         this.listedAt = listedAt;
+        this.caseSensitivity = caseSensitivity;
     }
 
     public static DesktopIndex of(Collection<Desktop> desktops, Instant listedAt) {
+        return of(desktops, listedAt, CaseSensitivity.ENABLED);
+    }
+
+    /**
+     * @param caseSensitivity Guacamole's {@code case-sensitivity} setting: where usernames or
+     *     group names are case-insensitive, so is the match against tags
+     */
+    public static DesktopIndex of(Collection<Desktop> desktops, Instant listedAt, CaseSensitivity caseSensitivity) {
         Map<String, Desktop> byId = new LinkedHashMap<>();
         Map<String, List<Desktop>> byAccessTag = new HashMap<>();
         for (Desktop desktop : desktops) {
             byId.put(desktop.id(), desktop);
             for (String tag : desktop.accessTags()) {
-                if (grantsAccess(tag)) {
-                    byAccessTag.computeIfAbsent(tag, key -> new ArrayList<>()).add(desktop);
-                }
+                canonical(tag, caseSensitivity).ifPresent(key ->
+                        byAccessTag.computeIfAbsent(key, unused -> new ArrayList<>()).add(desktop));
             }
         }
         byAccessTag.replaceAll((tag, list) -> List.copyOf(list));
-        return new DesktopIndex(Map.copyOf(byId), Map.copyOf(byAccessTag), listedAt);
+        return new DesktopIndex(Map.copyOf(byId), Map.copyOf(byAccessTag), listedAt, caseSensitivity);
     }
 
-    private static boolean grantsAccess(String tag) {
-        return DesktopTags.ownerOf(tag).isPresent()
-                || DesktopTags.userOf(tag).isPresent()
-                || DesktopTags.groupOf(tag).isPresent();
+    /** Whether the desktop's tags give the principal access, by the same rule as a lookup. */
+    public static boolean grants(Desktop desktop, DesktopPrincipal principal, CaseSensitivity caseSensitivity) {
+        return !of(List.of(desktop), Instant.EPOCH, caseSensitivity).desktopsFor(principal).isEmpty();
+    }
+
+    /** The tag as the index keys it, or empty when it grants no access. */
+    private static Optional<String> canonical(String tag, CaseSensitivity caseSensitivity) {
+        Optional<String> owner = DesktopTags.ownerOf(tag);
+        if (owner.isPresent()) {
+            return Optional.of(DesktopTags.owner(caseSensitivity.canonicalizeUsername(owner.get())));
+        }
+        Optional<String> user = DesktopTags.userOf(tag);
+        if (user.isPresent()) {
+            return Optional.of(DesktopTags.user(caseSensitivity.canonicalizeUsername(user.get())));
+        }
+        return DesktopTags.groupOf(tag).map(group -> DesktopTags.group(caseSensitivity.canonicalizeGroupName(group)));
     }
 
     /** The desktops the principal may use, each once, in a stable order (by name, then id). */
     public List<Desktop> desktopsFor(DesktopPrincipal principal) {
         Map<String, Desktop> found = new LinkedHashMap<>();
         for (String tag : principal.accessTags()) {
-            for (Desktop desktop : byAccessTag.getOrDefault(tag, List.of())) {
+            String key = canonical(tag, caseSensitivity).orElse(tag);
+            for (Desktop desktop : byAccessTag.getOrDefault(key, List.of())) {
                 found.putIfAbsent(desktop.id(), desktop);
             }
         }

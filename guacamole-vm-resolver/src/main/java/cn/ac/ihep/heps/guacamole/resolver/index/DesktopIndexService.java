@@ -46,6 +46,7 @@ public class DesktopIndexService implements AutoCloseable {
     private final Duration refreshInterval;
     private final Duration missRefreshInterval;
     private final Duration missRefreshTimeout;
+    private final org.apache.guacamole.properties.CaseSensitivity caseSensitivity;
 
     private final AtomicReference<DesktopIndex> current = new AtomicReference<>();
     private final Object flightLock = new Object();
@@ -65,6 +66,7 @@ public class DesktopIndexService implements AutoCloseable {
         this.refreshInterval = configuration.getRefreshInterval();
         this.missRefreshInterval = configuration.getMissRefreshInterval();
         this.missRefreshTimeout = configuration.getMissRefreshTimeout();
+        this.caseSensitivity = configuration.getCaseSensitivity();
     }
 
     /** Starts the background refresh; the first listing runs at once. */
@@ -216,7 +218,7 @@ public class DesktopIndexService implements AutoCloseable {
                 listed.add(desktops.desktopFor(server));
             }
         }
-        DesktopIndex index = DesktopIndex.of(listed, started);
+        DesktopIndex index = DesktopIndex.of(listed, started, caseSensitivity);
         current.set(index);
         logger.debug("Listed {} desktop VMs in {} ms", index.size(),
                 Duration.between(started, clock.instant()).toMillis());

@@ -9,6 +9,7 @@ import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopFactory;
+import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndex;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopPrincipal;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
@@ -24,6 +25,7 @@ import org.apache.guacamole.language.TranslatableGuacamoleClientException;
 import org.apache.guacamole.language.TranslatableGuacamoleResourceNotFoundException;
 import org.apache.guacamole.language.TranslatableGuacamoleUpstreamUnavailableException;
 import org.apache.guacamole.language.TranslatableMessage;
+import org.apache.guacamole.properties.CaseSensitivity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,7 @@ public class DesktopWakeService {
     private final Clock clock;
     private final Duration probeTimeout;
     private final Duration wakeRetryInterval;
+    private final CaseSensitivity caseSensitivity;
 
     /** When a wake action was last sent per server, so client retries do not repeat it. */
     private final Map<String, Instant> lastWake = new ConcurrentHashMap<>();
@@ -58,6 +61,7 @@ public class DesktopWakeService {
         this.clock = clock;
         this.probeTimeout = configuration.getPortProbeTimeout();
         this.wakeRetryInterval = configuration.getWakeRetryInterval();
+        this.caseSensitivity = configuration.getCaseSensitivity();
     }
 
     /**
@@ -102,14 +106,13 @@ public class DesktopWakeService {
             throw gone(known);
         }
         CloudServer found = server.get();
+        Desktop current = desktops.desktopFor(found);
         // Tags may have changed since login: access is checked again against the live server.
-        boolean stillAllowed = found.tags().contains(DesktopTags.DESKTOP)
-                && principal.accessTags().stream().anyMatch(found.tags()::contains);
-        if (!stillAllowed) {
+        if (!found.tags().contains(DesktopTags.DESKTOP) || !DesktopIndex.grants(current, principal, caseSensitivity)) {
             logger.warn("User \"{}\" no longer has access to desktop {}: refused", principal.username(), known.id());
             throw new GuacamoleSecurityException("Permission denied.");
         }
-        return desktops.desktopFor(found);
+        return current;
     }
 
     private void wake(Desktop desktop, String action, Runnable call) {
