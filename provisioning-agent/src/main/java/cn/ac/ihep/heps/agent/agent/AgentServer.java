@@ -29,7 +29,7 @@ public final class AgentServer implements AutoCloseable {
                 .orElse(null);
         ApiServer.Services services = new ApiServer.Services(context.experiments(), context.database(),
                 context.desktopRepository(), context.enrollment(), context.cloud(), context.metrics(),
-                new BearerTokens(configuration.apiTokens()), false);
+                new BearerTokens(configuration.apiTokens()), configuration.enrollmentChecksAddress());
         ApiServer api;
         try {
             api = ApiServer.start(listenAddress(configuration.apiListen()), services, tls,

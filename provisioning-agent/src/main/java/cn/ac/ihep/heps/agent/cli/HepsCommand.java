@@ -1,6 +1,7 @@
 package cn.ac.ihep.heps.agent.cli;
 
 import cn.ac.ihep.heps.agent.agent.AgentContext;
+import cn.ac.ihep.heps.agent.agent.CloudProviders;
 import cn.ac.ihep.heps.agent.cli.support.BadInputException;
 import cn.ac.ihep.heps.agent.cli.support.ErrorReporting;
 import cn.ac.ihep.heps.agent.config.AgentConfiguration;

@@ -52,6 +52,9 @@ public final class AgentConfiguration {
     public static final Setting AGENT_URL = new Setting("agent-url", "",
             false, "URL at which desktop VMs reach the agent's API (for the one-time VNC secret fetch). "
                     + "Empty: http://<api-listen>.");
+    public static final Setting ENROLLMENT_CHECK_ADDRESS = new Setting("enrollment-check-address", "true",
+            false, "Hand a VM its VNC password only when the request comes from the VM's own fixed address "
+                    + "(turn off when VMs reach the agent through NAT).");
     public static final Setting RECONCILE_INTERVAL = new Setting("reconcile-interval", "PT30S",
             false, "Time between reconcile passes (ISO-8601 duration).");
     public static final Setting START_LEAD_TIME = new Setting("start-lead-time", "PT30M",
@@ -100,7 +103,7 @@ public final class AgentConfiguration {
     public static final List<Setting> ALL = List.of(
             DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, HOME, AGENT_ID,
             API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA, AGENT_URL,
-            RECONCILE_INTERVAL, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
+            ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
             BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, VNC_SITE_SECRET,
             AD_DOMAIN, AD_COMPUTER_OU, STORAGE_MOUNTS, USERDATA_TEMPLATE_DIR,
             TOKEN_KEY_FILE, TOKEN_KEY_ID, TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_LIFETIME, GUACAMOLE_URL);
@@ -278,6 +281,14 @@ public final class AgentConfiguration {
 
     public Optional<URI> agentUrl() {
         return optional(AGENT_URL).map(URI::create);
+    }
+
+    public boolean enrollmentChecksAddress() {
+        String value = value(ENROLLMENT_CHECK_ADDRESS);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new ConfigurationException("enrollment-check-address (HEPS_ENROLLMENT_CHECK_ADDRESS) must be true or false");
+        }
+        return Boolean.parseBoolean(value);
     }
 
     // Reconcile

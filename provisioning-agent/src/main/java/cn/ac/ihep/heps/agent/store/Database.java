@@ -3,6 +3,8 @@ package cn.ac.ihep.heps.agent.store;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Deque;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 
@@ -11,7 +13,7 @@ import org.flywaydb.core.api.FlywayException;
  * change runs in one transaction that is committed before the caller acknowledges it,
  * so a crash loses nothing that was acknowledged.
  */
-public final class Database {
+public final class Database implements AutoCloseable {
     private final String url;
     private final String user;
     private final String password;
@@ -58,14 +60,18 @@ public final class Database {
 
     /** Runs the work in one transaction; commits when it returns, rolls back when it throws. */
     public <T> T inTransaction(Work<T> work) {
-        try (Connection connection = DriverManager.getConnection(url, user, password)) {
-            connection.setAutoCommit(false);
+        Connection connection = null;
+        boolean reusable = false;
+        try {
+            connection = borrow();
             try {
                 T result = work.run(connection);
                 connection.commit();
+                reusable = true;
                 return result;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
+                reusable = true;
                 throw e;
             }
         } catch (SQLException e) {
@@ -73,6 +79,48 @@ public final class Database {
                 throw new ConflictException("Already exists: " + e.getMessage(), e);
             }
             throw new StoreException("Database error at " + redactedUrl() + ": " + e.getMessage(), e);
+        } finally {
+            giveBack(connection, reusable);
+        }
+    }
+
+    /** A few idle connections are kept, so a reconcile pass does not open one per step. */
+    private static final int IDLE_CONNECTIONS = 4;
+    private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
+
+    private Connection borrow() throws SQLException {
+        Connection connection = idle.pollFirst();
+        if (connection == null || connection.isClosed()) {
+            connection = DriverManager.getConnection(url, user, password);
+            connection.setAutoCommit(false);
+        }
+        return connection;
+    }
+
+    private void giveBack(Connection connection, boolean reusable) {
+        if (connection == null) {
+            return;
+        }
+        if (reusable && idle.size() < IDLE_CONNECTIONS) {
+            idle.offerFirst(connection);
+            return;
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // A broken connection is dropped either way.
+        }
+    }
+
+    /** Closes the idle connections (the database itself stays). */
+    @Override
+    public void close() {
+        for (Connection connection = idle.pollFirst(); connection != null; connection = idle.pollFirst()) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // Closing anyway.
+            }
         }
     }
 

@@ -212,6 +212,38 @@ class ApiServerTest {
     }
 
     @Test
+    void withTheAddressCheckOnlyTheVmItselfMayEnroll() throws Exception {
+        send("POST", "/v1/experiments", experiment("P-600", "B1", "heps.desktop.cpu", 0, "\"fay\", \"gus\""));
+        DesktopRepository desktops = new DesktopRepository();
+        String tokenFay = EnrollmentService.newToken();
+        String tokenGus = EnrollmentService.newToken();
+        db.database().inTransaction(c -> {
+            long experimentId = new ExperimentRepository().find(c, "P-600").orElseThrow().id();
+            long fay = desktops.insert(c, experimentId, "fay", "heps-b1-p-600-fay", 0, Instant.now());
+            desktops.update(fay).serverId("server-fay").address("10.42.0.77")
+                    .enrollmentTokenHash(EnrollmentService.hash(tokenFay)).execute(c, Instant.now());
+            long gus = desktops.insert(c, experimentId, "gus", "heps-b1-p-600-gus", 0, Instant.now());
+            desktops.update(gus).serverId("server-gus").address("127.0.0.1")
+                    .enrollmentTokenHash(EnrollmentService.hash(tokenGus)).execute(c, Instant.now());
+            return null;
+        });
+        EnrollmentService enrollment = new EnrollmentService(db.database(), desktops, new AuditLog(),
+                new VncPasswordDerivation(SITE_SECRET), Clock.systemUTC());
+        try (ApiServer checking = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Services(null,
+                db.database(), desktops, enrollment, null, new AgentMetrics(), new BearerTokens(List.of(TOKEN)), true),
+                null, false)) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(checking.baseUri(false).resolve("/v1/enrollment"))
+                    .header("Content-Type", "application/json");
+            assertEquals(403, HTTP.send(request.POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"serverId\": \"server-fay\", \"token\": \"" + tokenFay + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(200, HTTP.send(request.POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"serverId\": \"server-gus\", \"token\": \"" + tokenGus + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+    }
+
+    @Test
     void servesTheCommittedOpenApiDocumentHealthAndMetrics() throws Exception {
         HttpResponse<String> document = send("GET", "/openapi.json", null, null);
         assertEquals(200, document.statusCode());

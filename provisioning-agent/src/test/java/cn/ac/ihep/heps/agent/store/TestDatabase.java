@@ -49,6 +49,7 @@ public final class TestDatabase implements AutoCloseable {
 
     @Override
     public void close() {
+        database.close();
         execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     }
 }
