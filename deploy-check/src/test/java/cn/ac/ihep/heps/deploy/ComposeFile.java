@@ -26,8 +26,8 @@ record ComposeFile(Path directory, Map<String, Service> services, Map<String, Pa
     record SecretMount(String source, String target) {
     }
 
-    record Service(String name, Map<String, String> environment, List<SecretMount> secrets, List<String> volumes,
-            boolean hasHealthCheck) {
+    record Service(String name, String image, Map<String, String> environment, List<SecretMount> secrets,
+            List<String> volumes, boolean hasHealthCheck) {
 
         /** The value with {@code ${VAR:-default}} replaced by its default, as with an empty {@code .env}. */
         Optional<String> resolved(String variable) {
@@ -105,7 +105,8 @@ record ComposeFile(Path directory, Map<String, Service> services, Map<String, Pa
         }
         boolean healthCheck = definition.get("healthcheck") instanceof Map<?, ?> check
                 && !Boolean.TRUE.equals(check.get("disable")) && check.get("test") != null;
-        return new Service(name, environment, secrets, volumes, healthCheck);
+        Object image = definition.get("image");
+        return new Service(name, image == null ? "" : image.toString(), environment, secrets, volumes, healthCheck);
     }
 
     @SuppressWarnings("unchecked")

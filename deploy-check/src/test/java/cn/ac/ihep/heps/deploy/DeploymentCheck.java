@@ -63,6 +63,7 @@ final class DeploymentCheck {
     }
 
     List<String> run() throws IOException {
+        checkGuacamoleImagesMatchTheBuild();
         checkEveryServiceHasHealthCheck();
         checkNoInlineSecrets();
         checkSecretFilesHaveExamples();
@@ -75,6 +76,30 @@ final class DeploymentCheck {
             checkService(spec, service);
         }
         return List.copyOf(problems);
+    }
+
+    /** guacd and the web application must be the release our extensions are built against. */
+    private void checkGuacamoleImagesMatchTheBuild() throws IOException {
+        String version = rootProperty("guacamole.version");
+        for (Service service : compose.services().values()) {
+            String image = service.image();
+            if (image.startsWith("guacamole/guacamole") || image.startsWith("guacamole/guacd")) {
+                String expected = image.replaceAll(":.*$", "") + ":" + version;
+                if (!image.equals(expected)) {
+                    problems.add("Service \"" + service.name() + "\" runs " + image + "; the extensions are built against "
+                            + "Guacamole " + version + " (guacamole.version in pom.xml): use " + expected);
+                }
+            }
+        }
+    }
+
+    private String rootProperty(String name) throws IOException {
+        Matcher value = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(
+                Files.readString(root.resolve("pom.xml"), StandardCharsets.UTF_8));
+        if (!value.find()) {
+            throw new IOException("Cannot find <" + name + "> in " + root.resolve("pom.xml"));
+        }
+        return value.group(1).trim();
     }
 
     private void checkEveryServiceHasHealthCheck() {

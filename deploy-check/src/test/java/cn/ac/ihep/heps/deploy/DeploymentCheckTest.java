@@ -96,7 +96,8 @@ class DeploymentCheckTest {
 
     @BeforeEach
     void repository() throws IOException {
-        write("pom.xml", "<project><artifactId>heps-cloud-desktop</artifactId>\n<version>1.2.3</version></project>");
+        write("pom.xml", "<project><artifactId>heps-cloud-desktop</artifactId>\n<version>1.2.3</version>\n"
+                + "<properties><guacamole.version>1.6.0</guacamole.version></properties></project>");
         write("guacamole-auth-heps/README.md", AUTH_README.replace("| `heps-portal-url`",
                 "| `heps-jwt-audience` | `HEPS_JWT_AUDIENCE` | | aud |\n| `heps-portal-url`"));
         write("guacamole-auth-heps/src/main/java/x/ConfigurationService.java", AUTH_CONFIGURATION);
@@ -174,6 +175,13 @@ class DeploymentCheckTest {
         assertTrue(DeploymentCheck.conditionHolds("when heps-ldap-urls is set", values));
         assertFalse(DeploymentCheck.conditionHolds("when heps-introspection-url is set", values));
         assertTrue(DeploymentCheck.conditionHolds("to check signed tokens", values));
+    }
+
+    @Test
+    void guacamoleImagesMustBeTheReleaseTheExtensionsAreBuiltAgainst() throws IOException {
+        List<String> problems = check(GOOD_COMPOSE.replace("image: guacamole/guacamole:1.6.0", "image: guacamole/guacamole:1.5.5"));
+        assertEquals(List.of("Service \"guacamole\" runs guacamole/guacamole:1.5.5; the extensions are built against "
+                + "Guacamole 1.6.0 (guacamole.version in pom.xml): use guacamole/guacamole:1.6.0"), problems);
     }
 
     @Test
