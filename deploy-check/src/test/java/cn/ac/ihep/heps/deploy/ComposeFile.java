@@ -89,9 +89,9 @@ record ComposeFile(Path directory, Map<String, Service> services, Map<String, Pa
         List<SecretMount> secrets = new ArrayList<>();
         if (definition.get("secrets") instanceof List<?> list) {
             for (Object entry : list) {
-                if (entry instanceof Map<?, ?> long_) {
-                    String source = long_.get("source").toString();
-                    Object target = long_.get("target");
+                if (entry instanceof Map<?, ?> longForm) {
+                    String source = longForm.get("source").toString();
+                    Object target = longForm.get("target");
                     secrets.add(new SecretMount(source, target == null ? "/run/secrets/" + source
                             : target.toString().startsWith("/") ? target.toString() : "/run/secrets/" + target));
                 } else {

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,7 +61,7 @@ record PropertyTable(String module, Map<String, DocumentedProperty> byEnvironmen
         return new PropertyTable(module, properties);
     }
 
-    private static java.util.Optional<DocumentedProperty> row(String module, List<String> header, List<String> cells) {
+    private static Optional<DocumentedProperty> row(String module, List<String> header, List<String> cells) {
         String variable = null;
         for (String cell : cells) {
             Matcher environment = ENVIRONMENT_VARIABLE.matcher(cell.replace("`", "").trim());
@@ -86,7 +87,7 @@ record PropertyTable(String module, Map<String, DocumentedProperty> byEnvironmen
             }
         }
         if (name == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         boolean required = false;
         for (int c = 0; c < cells.size(); c++) {
@@ -96,7 +97,7 @@ record PropertyTable(String module, Map<String, DocumentedProperty> byEnvironmen
                 required = true;
             }
         }
-        return java.util.Optional.of(new DocumentedProperty(module, name, variable, required));
+        return Optional.of(new DocumentedProperty(module, name, variable, required));
     }
 
     /** Guacamole's mapping ({@code heps-jwt-issuer} → {@code HEPS_JWT_ISSUER}), or the agent's ({@code HEPS_} prefix added). */
