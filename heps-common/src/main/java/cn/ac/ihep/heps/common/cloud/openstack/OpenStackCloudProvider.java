@@ -9,7 +9,6 @@ import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.GpuInventory;
 import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerRequest;
-import cn.ac.ihep.heps.common.cloud.ServerState;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -29,11 +28,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.openstack4j.api.OSClient;
 import org.openstack4j.model.compute.Action;
-import org.openstack4j.model.compute.Address;
 import org.openstack4j.model.compute.Flavor;
-import org.openstack4j.model.compute.Server;
 import org.openstack4j.model.network.Network;
-import org.openstack4j.openstack.compute.domain.NovaServerTag;
 
 /**
  * {@link CloudProvider} on OpenStack: Nova through openstack4j at a pinned compute microversion,
@@ -50,8 +46,12 @@ public final class OpenStackCloudProvider implements CloudProvider {
             "container_format", "file", "self", "schema", "tags", "virtual_size", "os_hidden", "os_hash_algo",
             "os_hash_value", "direct_url", "locations", "stores");
 
+    /** Nova's default max_limit; a larger site pages through markers. */
+    private static final int SERVER_PAGE_SIZE = 1000;
+
     private final OpenStackClients clients;
     private final JsonApi json;
+    private final String microversion;
 
     public OpenStackCloudProvider(OpenStackSettings settings) {
         this(settings, Clock.systemUTC());
@@ -60,6 +60,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
     OpenStackCloudProvider(OpenStackSettings settings, Clock clock) {
         this.clients = new OpenStackClients(settings, new SharedToken(settings, clock));
         this.json = new JsonApi(clients, settings);
+        this.microversion = settings.computeMicroversion();
     }
 
     /** Credentials from OS_CLOUD / clouds.yaml / OS_* variables, default timeouts and microversion. */
@@ -71,30 +72,47 @@ public final class OpenStackCloudProvider implements CloudProvider {
 
     @Override
     public List<CloudServer> listServers(ServerQuery query) {
-        Map<String, String> filter = new HashMap<>();
+        StringBuilder path = new StringBuilder("/servers/detail?limit=").append(SERVER_PAGE_SIZE);
         if (!query.allTags().isEmpty()) {
-            filter.put("tags", String.join(",", new java.util.TreeSet<>(query.allTags())));
+            path.append("&tags=").append(encode(String.join(",", new java.util.TreeSet<>(query.allTags()))));
         }
         if (!query.anyTags().isEmpty()) {
-            filter.put("tags-any", String.join(",", new java.util.TreeSet<>(query.anyTags())));
+            path.append("&tags-any=").append(encode(String.join(",", new java.util.TreeSet<>(query.anyTags()))));
         }
-        return call("list servers with " + filter, () -> {
-            OSClient.OSClientV3 os = clients.client();
-            List<CloudServer> servers = new ArrayList<>();
-            for (Server server : os.compute().servers().list(filter)) {
-                servers.add(toCloudServer(server, tagsOf(os, server.getId())));
+        String what = "list servers tagged " + query.allTags() + (query.anyTags().isEmpty() ? "" : " and any of " + query.anyTags());
+        List<CloudServer> servers = new ArrayList<>();
+        String page = path.toString();
+        while (page != null) {
+            JsonNode body = json.get("compute", page, microversion, what);
+            String lastId = null;
+            for (JsonNode server : body.path("servers")) {
+                servers.add(ServerJson.toCloudServer(server));
+                lastId = server.path("id").asText();
             }
-            return servers;
-        });
+            // Nova pages by marker; a "next" link means there is more.
+            boolean more = lastId != null && hasNextLink(body.path("servers_links"));
+            page = more ? path + "&marker=" + encode(lastId) : null;
+        }
+        return servers;
     }
 
     @Override
     public Optional<CloudServer> findServer(String serverId) {
-        return call("read server " + serverId, () -> {
-            OSClient.OSClientV3 os = clients.client();
-            Server server = os.compute().servers().get(serverId);
-            return Optional.ofNullable(server).map(s -> toCloudServer(s, tagsOf(os, s.getId())));
-        });
+        try {
+            JsonNode body = json.get("compute", "/servers/" + encode(serverId), microversion, "read server " + serverId);
+            return Optional.of(ServerJson.toCloudServer(body.path("server")));
+        } catch (CloudNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean hasNextLink(JsonNode links) {
+        for (JsonNode link : links) {
+            if ("next".equals(link.path("rel").asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -124,11 +142,8 @@ public final class OpenStackCloudProvider implements CloudProvider {
         if (id == null) {
             throw new CloudException("Cannot " + what + ": Nova accepted the request but returned no server id");
         }
-        // While the server builds, Nova's tag API may not show the tags yet; they are the ones it accepted.
-        return call(what, () -> Optional.ofNullable(clients.client().compute().servers().get(id))
-                .map(created -> toCloudServer(created, request.tags()))
-                .orElseThrow(() -> new CloudNotFoundException(
-                        "Server " + id + " (" + request.name() + ") vanished right after it was created")));
+        return findServer(id).orElseThrow(() -> new CloudNotFoundException(
+                "Server " + id + " (" + request.name() + ") vanished right after it was created"));
     }
 
     @Override
@@ -355,11 +370,6 @@ public final class OpenStackCloudProvider implements CloudProvider {
         }
     }
 
-    private static Set<String> tagsOf(OSClient.OSClientV3 os, String serverId) {
-        NovaServerTag tags = os.compute().serverTags().list(serverId);
-        return tags == null || tags.getTags() == null ? Set.of() : new LinkedHashSet<>(tags.getTags());
-    }
-
     private static String networkId(OSClient.OSClientV3 os, String networkName) {
         List<? extends Network> networks = os.networking().network().list(Map.of("name", networkName));
         if (networks.isEmpty()) {
@@ -369,30 +379,6 @@ public final class OpenStackCloudProvider implements CloudProvider {
             throw new CloudException("More than one network is named " + networkName + ": use a unique name");
         }
         return networks.get(0).getId();
-    }
-
-    private static CloudServer toCloudServer(Server server, Set<String> tags) {
-        Map<String, List<String>> fixed = new TreeMap<>();
-        String floating = null;
-        if (server.getAddresses() != null && server.getAddresses().getAddresses() != null) {
-            for (Map.Entry<String, List<? extends Address>> network : server.getAddresses().getAddresses().entrySet()) {
-                for (Address address : network.getValue()) {
-                    if (address.getVersion() != 4) {
-                        continue;
-                    }
-                    if ("floating".equals(address.getType())) {
-                        floating = floating == null ? address.getAddr() : floating;
-                    } else {
-                        fixed.computeIfAbsent(network.getKey(), k -> new ArrayList<>()).add(address.getAddr());
-                    }
-                }
-            }
-        }
-        String statusName = server.getStatus() == null ? null : server.getStatus().name();
-        Instant created = server.getCreated() == null ? null : server.getCreated().toInstant();
-        return new CloudServer(server.getId(), server.getName(), ServerState.fromNovaStatus(statusName), tags,
-                server.getMetadata() == null ? Map.of() : server.getMetadata(), fixed, floating, server.getFlavorId(),
-                server.getImageId(), server.getHost(), created);
     }
 
     private static CloudFlavor toCloudFlavor(OSClient.OSClientV3 os, Flavor flavor) {
