@@ -68,7 +68,7 @@ public final class AgentConfiguration {
     public static final Setting WEBHOOK_URL = new Setting("webhook-url", "",
             false, "URL that receives a JSON POST before each start, shelve and delete. Empty: log only.");
     public static final Setting BEAMLINES = new Setting("beamlines", "",
-            false, "Comma-separated ids of the beamlines experiments may name (e.g. B1,B7).");
+            false, "Comma-separated ids of the beamlines experiments may name (the ids of images/beamlines/*.yaml, e.g. hard-xray-imaging,high-pressure).");
     public static final Setting VM_NETWORK = new Setting("vm-network", "heps-vm-network",
             false, "Network that gives desktop VMs their fixed address.");
     public static final Setting GPU_RESOURCE_CLASS = new Setting("gpu-resource-class", "",
