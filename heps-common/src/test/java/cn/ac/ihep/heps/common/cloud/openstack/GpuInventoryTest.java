@@ -88,9 +88,9 @@ class GpuInventoryTest {
         String path = exchange.getRequestURI().getPath().substring("/placement/resource_providers".length());
         String query = exchange.getRequestURI().getQuery();
         if (path.isEmpty() && query == null) {
-            respond(exchange, 200, null, null, PROVIDERS);
+            StandInResponses.respond(exchange, 200, null, null, PROVIDERS);
         } else if (path.isEmpty() && "required=COMPUTE_MANAGED_PCI_DEVICE".equals(query)) {
-            respond(exchange, 200, null, null, """
+            StandInResponses.respond(exchange, 200, null, null, """
                     {"resource_providers": [
                       {"uuid": "g1", "name": "heps-compute-1_0000:01:00.0", "root_provider_uuid": "c1"},
                       {"uuid": "g2", "name": "heps-compute-1_0000:02:00.0", "root_provider_uuid": "c1"}]}
@@ -98,38 +98,20 @@ class GpuInventoryTest {
         } else if (path.endsWith("/inventories")) {
             String uuid = path.split("/")[1];
             read.add(uuid);
-            respond(exchange, 200, null, null, "{\"inventories\": " + INVENTORIES.get(uuid) + "}");
+            StandInResponses.respond(exchange, 200, null, null, "{\"inventories\": " + INVENTORIES.get(uuid) + "}");
         } else if (path.endsWith("/usages")) {
             String uuid = path.split("/")[1];
-            respond(exchange, 200, null, null, "{\"usages\": " + USAGES.get(uuid) + "}");
+            StandInResponses.respond(exchange, 200, null, null, "{\"usages\": " + USAGES.get(uuid) + "}");
         } else {
-            respond(exchange, 404, null, null, "{}");
+            StandInResponses.respond(exchange, 404, null, null, "{}");
         }
     }
 
     private void issueToken(HttpExchange exchange) throws IOException {
         exchange.getRequestBody().readAllBytes();
         Instant issued = Instant.now();
-        String body = """
-                {"token": {"methods": ["password"], "expires_at": "%s", "issued_at": "%s",
-                  "user": {"id": "u1", "name": "heps-admin", "domain": {"id": "default", "name": "Default"}},
-                  "project": {"id": "p1", "name": "heps", "domain": {"id": "default", "name": "Default"}},
-                  "roles": [{"id": "r1", "name": "admin"}],
-                  "catalog": [{"id": "s1", "type": "placement", "name": "placement", "endpoints": [
-                    {"id": "e1", "interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": "%s/placement"}]}]}}
-                """.formatted(issued.plusSeconds(3600), issued, base);
-        respond(exchange, 201, "X-Subject-Token", "token-1", body);
+        String body = StandInResponses.token(issued, issued.plusSeconds(3600), "heps-admin", "admin", "placement", "placement", base + "/placement");
+        StandInResponses.respond(exchange, 201, "X-Subject-Token", "token-1", body);
     }
 
-    private static void respond(HttpExchange exchange, int status, String header, String value, String body)
-            throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        if (value != null) {
-            exchange.getResponseHeaders().add(header, value);
-        }
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
-    }
 }

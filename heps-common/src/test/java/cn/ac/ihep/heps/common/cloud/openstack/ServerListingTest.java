@@ -121,35 +121,17 @@ class ServerListingTest {
         if (path.equals("/compute/servers/detail")) {
             computeRequests.add(query);
             microversions.add(exchange.getRequestHeaders().getFirst("OpenStack-API-Version"));
-            respond(exchange, 200, null, null, query.contains("marker=s1") ? PAGE_TWO : PAGE_ONE);
+            StandInResponses.respond(exchange, 200, null, null, query.contains("marker=s1") ? PAGE_TWO : PAGE_ONE);
         } else {
-            respond(exchange, 404, null, null, "{\"itemNotFound\": {\"code\": 404, \"message\": \"not found\"}}");
+            StandInResponses.respond(exchange, 404, null, null, "{\"itemNotFound\": {\"code\": 404, \"message\": \"not found\"}}");
         }
     }
 
     private void issueToken(HttpExchange exchange) throws IOException {
         exchange.getRequestBody().readAllBytes();
         Instant issued = Instant.now();
-        String body = """
-                {"token": {"methods": ["password"], "expires_at": "%s", "issued_at": "%s",
-                  "user": {"id": "u1", "name": "heps-agent", "domain": {"id": "default", "name": "Default"}},
-                  "project": {"id": "p1", "name": "heps", "domain": {"id": "default", "name": "Default"}},
-                  "roles": [{"id": "r1", "name": "member"}],
-                  "catalog": [{"id": "s1", "type": "compute", "name": "nova", "endpoints": [
-                    {"id": "e1", "interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": "%s/compute"}]}]}}
-                """.formatted(issued.plusSeconds(3600), issued, base);
-        respond(exchange, 201, "X-Subject-Token", "token-1", body);
+        String body = StandInResponses.token(issued, issued.plusSeconds(3600), "heps-agent", "member", "compute", "nova", base + "/compute");
+        StandInResponses.respond(exchange, 201, "X-Subject-Token", "token-1", body);
     }
 
-    private static void respond(HttpExchange exchange, int status, String header, String value, String body)
-            throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        if (value != null) {
-            exchange.getResponseHeaders().add(header, value);
-        }
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
-    }
 }

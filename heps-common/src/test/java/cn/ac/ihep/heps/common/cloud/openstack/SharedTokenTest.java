@@ -48,7 +48,7 @@ class SharedTokenTest {
         server.createContext("/v3/auth/tokens", this::issueToken);
         server.createContext("/image/v2/images", exchange -> {
             boolean revoked = revokedToken.equals(exchange.getRequestHeaders().getFirst("X-Auth-Token"));
-            respond(exchange, revoked ? 401 : 200, "X-Subject-Token", null, revoked ? "{}" : "{\"images\": []}");
+            StandInResponses.respond(exchange, revoked ? 401 : 200, "X-Subject-Token", null, revoked ? "{}" : "{\"images\": []}");
         });
         server.start();
     }
@@ -112,26 +112,8 @@ class SharedTokenTest {
         assertTrue(request.contains("\"secret\"") && request.contains("heps-agent"), request);
         int n = authentications.incrementAndGet();
         Instant issued = now.get();
-        String body = """
-                {"token": {"methods": ["password"], "expires_at": "%s", "issued_at": "%s",
-                  "user": {"id": "u1", "name": "heps-agent", "domain": {"id": "default", "name": "Default"}},
-                  "project": {"id": "p1", "name": "heps", "domain": {"id": "default", "name": "Default"}},
-                  "roles": [{"id": "r1", "name": "member"}],
-                  "catalog": [{"id": "s1", "type": "image", "name": "glance", "endpoints": [
-                    {"id": "e1", "interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": "%s/image"}]}]}}
-                """.formatted(issued.plus(TOKEN_LIFETIME), issued, base);
-        respond(exchange, 201, "X-Subject-Token", "token-" + n, body);
+        String body = StandInResponses.token(issued, issued.plus(TOKEN_LIFETIME), "heps-agent", "member", "image", "glance", base + "/image");
+        StandInResponses.respond(exchange, 201, "X-Subject-Token", "token-" + n, body);
     }
 
-    private static void respond(HttpExchange exchange, int status, String header, String value, String body)
-            throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        if (value != null) {
-            exchange.getResponseHeaders().add(header, value);
-        }
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
-    }
 }
