@@ -142,7 +142,10 @@ class ImageBuildIT {
                         server.metadata().get(BuildConventions.META_PHASE), stepSucceeds,
                         stepSucceeds ? null : "marker/write", checks);
                 cloud.setServerMetadata(server.id(), Map.of(BuildConventions.META_RESULT, signal.toLine()));
-                answered.add(server.metadata().get(BuildConventions.META_PHASE) + ":" + server.metadata().get(BuildConventions.META_BUILD_ID));
+                String boot = server.metadata().get(BuildConventions.META_PHASE) + ":" + server.metadata().get(BuildConventions.META_BUILD_ID);
+                if (!answered.contains(boot)) {
+                    answered.add(boot); // a slow listing may show the VM again before its metadata
+                }
             }
         }
     }
