@@ -76,7 +76,7 @@ class ReconcilerTestBedTest {
         bed = OpenStackTestBed.find();
         // The bed's admin: GPU desktops are placed on a chosen host (nova:<host>).
         cloud = bed.adminProvider();
-        imageId = createImage("heps-agent-test-" + BEAMLINE, Map.of("heps_beamline", BEAMLINE,
+        imageId = TestBedImages.create(bed, "heps-agent-test-" + BEAMLINE, Map.of("heps_beamline", BEAMLINE,
                 "os_type", "linux", "heps_recipe", "test-recipe", "heps_recipe_version", "7"));
         webhook = WebhookReceiver.start();
     }
@@ -403,26 +403,6 @@ class ReconcilerTestBedTest {
                 () -> apply(proposal("bad2"), Instant.now(), Instant.now().plusSeconds(60), "heps.desktop.gpu1", 2,
                         List.of(), clock));
         assertTrue(mismatch.errors().get(0).message().contains("gives 1 GPU(s)"), mismatch.errors().toString());
-    }
-
-    /** A tiny raw image with the given properties, made with the openstack client as the bed's admin. */
-    private static String createImage(String name, Map<String, String> properties) throws Exception {
-        Path data = Files.createTempFile("heps-image", ".raw");
-        Files.write(data, new byte[1024 * 1024]);
-        List<String> command = new ArrayList<>(List.of("openstack", "image", "create", name, "--disk-format", "raw",
-                "--container-format", "bare", "--file", data.toString(), "-f", "value", "-c", "id"));
-        properties.forEach((k, v) -> command.addAll(List.of("--property", k + "=" + v)));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("OS_CLIENT_CONFIG_FILE", bed.cloudsYaml().toString());
-        builder.environment().put("OS_CLOUD", OpenStackTestBed.ADMIN_CLOUD);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes()).trim();
-        Files.deleteIfExists(data);
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException("openstack image create failed: " + output);
-        }
-        String[] lines = output.split("\n");
-        return lines[lines.length - 1].trim();
     }
 
     private static CloudServer awaitServer(CloudProvider cloud, String id, Set<ServerState> states, Duration timeout)
