@@ -436,6 +436,7 @@ public final class Reconciler {
             });
             throw e;
         }
+        Failpoint.AFTER_BOOT_REQUEST.reach();
         if (targetHost != null) {
             pass.consume(targetHost, resourceClass, flavor.gpuCount());
         }

@@ -55,9 +55,7 @@ class AcknowledgedWritesSurviveKillTest {
                     new DesktopSpec("linux", 0, "heps.desktop.cpu", null), List.of(), null), Instant.now()));
         }
 
-        Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "cn.ac.ihep.heps.agent.cli.HepsCommand",
-                "agent", "serve", "--config", config.toString())
+        Process agent = HepsJvm.heps("agent", "serve", "--config", config.toString())
                 .redirectError(home.resolve("agent.err").toFile())
                 .start();
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.agent.agent.HepsJvm;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
@@ -29,8 +30,6 @@ import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
 import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -45,11 +44,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reconcile loop against the OpenStack test bed (dev/openstack/up) and a real
@@ -75,7 +76,7 @@ class ReconcilerTestBedTest {
         bed = OpenStackTestBed.find();
         // The bed's admin: GPU desktops are placed on a chosen host (nova:<host>).
         cloud = bed.adminProvider();
-        imageId = createImage("heps-agent-test-" + BEAMLINE, Map.of("heps_beamline", BEAMLINE,
+        imageId = TestBedImages.create(bed, "heps-agent-test-" + BEAMLINE, Map.of("heps_beamline", BEAMLINE,
                 "os_type", "linux", "heps_recipe", "test-recipe", "heps_recipe_version", "7"));
         webhook = WebhookReceiver.start();
     }
@@ -237,56 +238,64 @@ class ReconcilerTestBedTest {
         }
     }
 
-    /** The agent's process dies right after Nova accepted the boot request. */
-    static final class AgentKilled extends Error {
-        private static final long serialVersionUID = 1L;
-    }
-
-    private static CloudProvider dyingAfterCreate(CloudProvider real) {
-        return (CloudProvider) Proxy.newProxyInstance(CloudProvider.class.getClassLoader(),
-                new Class<?>[] {CloudProvider.class}, (proxy, method, args) -> {
-                    Object result;
-                    try {
-                        result = method.invoke(real, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                    if (method.getName().equals("createServer")) {
-                        throw new AgentKilled();
-                    }
-                    return result;
-                });
+    /**
+     * Runs one pass of {@code heps agent reconcile} in a JVM of its own, as {@code agent-1} on this
+     * test's database, with the failpoint that halts the process the moment Nova has accepted the
+     * boot request and before the server id is recorded. Returns the process's exit status.
+     */
+    private int reconcileInAnotherJvmThatDiesAfterTheBootRequest(Path home) throws Exception {
+        Path config = home.resolve("agent.properties");
+        Files.writeString(config, String.join("\n", "home=" + home, "database-url=" + db.url(),
+                "database-user=" + TestDatabase.USER, "agent-id=agent-1", "claim-duration=PT5M",
+                "start-lead-time=" + LEAD, "retention=" + RETENTION, "notify-ahead=" + NOTICE,
+                "beamlines=" + BEAMLINE, "api-tokens=crash-test-token",
+                "vnc-site-secret=a-site-secret-of-at-least-16-bytes"));
+        ProcessBuilder builder = HepsJvm.heps("agent", "reconcile", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(home.resolve("agent.out").toFile());
+        builder.environment().put("OS_CLIENT_CONFIG_FILE", bed.cloudsYaml().toString());
+        builder.environment().put("OS_CLOUD", OpenStackTestBed.ADMIN_CLOUD);
+        builder.environment().put(Failpoint.ENVIRONMENT, Failpoint.AFTER_BOOT_REQUEST.wireName());
+        Process agent = builder.start();
+        try {
+            if (!agent.waitFor(3, TimeUnit.MINUTES)) {
+                throw new AssertionError("heps agent reconcile did not finish: " + Files.readString(home.resolve("agent.out")));
+            }
+            return agent.exitValue();
+        } finally {
+            agent.destroyForcibly();
+        }
     }
 
     @Test
-    void aVmCreatedButNotRecordedIsAdoptedByTheNextPass() throws Exception {
+    void aVmCreatedButNotRecordedIsAdoptedByTheNextPass(@TempDir Path home) throws Exception {
         Instant now = Instant.now();
         MutableClock clock = new MutableClock(now);
         String proposal = proposal("crash");
         String carol = member("carol");
         apply(proposal, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofHours(2)), "heps.desktop.cpu", 0,
                 List.of(carol), clock);
-        Reconciler dying = reconciler("agent-1", dyingAfterCreate(cloud), clock, Duration.ofMinutes(5));
-        try {
-            dying.reconcile();
-        } catch (AgentKilled expected) {
-            // The process is gone; only the database and the cloud remain.
-        }
+        int status = reconcileInAnotherJvmThatDiesAfterTheBootRequest(home);
+        assertEquals(Failpoint.HALT_STATUS, status,
+                "the agent halted at the failpoint: " + Files.readString(home.resolve("agent.out")));
+        // The process is gone; only the database and the cloud remain.
         Desktop unrecorded = desktops(proposal).get(0);
         assertEquals(DesktopState.CREATING, unrecorded.state());
         assertEquals(null, unrecorded.serverId());
-        assertEquals(1, serversOf(proposal, carol).size(), "the VM exists in Nova");
+        List<CloudServer> booted = serversOf(proposal, carol);
+        assertEquals(1, booted.size(), "the VM exists in Nova");
 
         // Another agent waits for the dead one's claim; once it runs out, it adopts.
         Reconciler other = reconciler("agent-2", cloud, clock, Duration.ofMinutes(5));
         assertFalse(other.reconcile().actions().containsKey("create"));
         assertEquals(null, desktops(proposal).get(0).serverId());
-        clock.advance(Duration.ofMinutes(6));
+        // The dead agent's claim was taken on the real clock, a little after this test's "now".
+        clock.advance(Duration.ofMinutes(10));
         PassReport adopted = other.reconcile();
         assertEquals(1, adopted.actions().get("adopt"), adopted.actions().toString());
         assertFalse(adopted.actions().containsKey("create"));
         List<CloudServer> servers = serversOf(proposal, carol);
         assertEquals(1, servers.size());
+        assertEquals(booted.get(0).id(), servers.get(0).id(), "the VM the dead agent booted is the one adopted");
         assertEquals(servers.get(0).id(), desktops(proposal).get(0).serverId());
         awaitAll(proposal, EnumSet.of(ServerState.ACTIVE));
         other.reconcile();
@@ -394,26 +403,6 @@ class ReconcilerTestBedTest {
                 () -> apply(proposal("bad2"), Instant.now(), Instant.now().plusSeconds(60), "heps.desktop.gpu1", 2,
                         List.of(), clock));
         assertTrue(mismatch.errors().get(0).message().contains("gives 1 GPU(s)"), mismatch.errors().toString());
-    }
-
-    /** A tiny raw image with the given properties, made with the openstack client as the bed's admin. */
-    private static String createImage(String name, Map<String, String> properties) throws Exception {
-        Path data = Files.createTempFile("heps-image", ".raw");
-        Files.write(data, new byte[1024 * 1024]);
-        List<String> command = new ArrayList<>(List.of("openstack", "image", "create", name, "--disk-format", "raw",
-                "--container-format", "bare", "--file", data.toString(), "-f", "value", "-c", "id"));
-        properties.forEach((k, v) -> command.addAll(List.of("--property", k + "=" + v)));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("OS_CLIENT_CONFIG_FILE", bed.cloudsYaml().toString());
-        builder.environment().put("OS_CLOUD", OpenStackTestBed.ADMIN_CLOUD);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes()).trim();
-        Files.deleteIfExists(data);
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException("openstack image create failed: " + output);
-        }
-        String[] lines = output.split("\n");
-        return lines[lines.length - 1].trim();
     }
 
     private static CloudServer awaitServer(CloudProvider cloud, String id, Set<ServerState> states, Duration timeout)
