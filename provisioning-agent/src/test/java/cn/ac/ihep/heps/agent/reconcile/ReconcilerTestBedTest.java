@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.testsupport.time.MutableClock;
 import cn.ac.ihep.heps.agent.agent.HepsJvm;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;

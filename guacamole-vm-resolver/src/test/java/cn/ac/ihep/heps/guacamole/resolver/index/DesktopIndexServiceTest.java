@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.testsupport.time.MutableClock;
 import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.InMemoryCloud;
-import cn.ac.ihep.heps.guacamole.resolver.MutableClock;
 import cn.ac.ihep.heps.guacamole.resolver.PropertiesEnvironment;
 import java.time.Duration;
 import java.time.Instant;

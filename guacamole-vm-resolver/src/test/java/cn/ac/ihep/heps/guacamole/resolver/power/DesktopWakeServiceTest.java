@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.testsupport.time.MutableClock;
 import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.InMemoryCloud;
-import cn.ac.ihep.heps.guacamole.resolver.MutableClock;
 import cn.ac.ihep.heps.guacamole.resolver.PropertiesEnvironment;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;

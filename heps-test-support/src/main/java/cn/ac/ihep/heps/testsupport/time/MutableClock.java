@@ -1,4 +1,4 @@
-package cn.ac.ihep.heps.guacamole.resolver;
+package cn.ac.ihep.heps.testsupport.time;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,13 +6,17 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand. */
+/** A UTC clock tests move by hand: through an experiment's window, past a refresh interval. */
 public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
     public MutableClock(Instant start) {
         this.now = start;
+    }
+
+    public void set(Instant instant) {
+        now = instant;
     }
 
     public void advance(Duration duration) {
