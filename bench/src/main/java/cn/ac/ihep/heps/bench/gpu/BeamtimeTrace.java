@@ -29,14 +29,60 @@ final class BeamtimeTrace {
     private static final int[] MEMBERS = {1, 2, 3};
     private static final double[] MEMBER_WEIGHTS = {0.50, 0.30, 0.20};
 
+    /**
+     * How long before its window the agent learns of an experiment. Drawn from a random
+     * stream of its own, so the same seed gives the same desktops under every notice model.
+     */
+    enum Notice {
+        /** Only when the window opens: every decision is made with no knowledge of the future. */
+        NONE(0, 0, 0, 0, 0),
+        /** Short notice only: 0 to 7 days ahead. */
+        SHORT(0, 0, 0, 0, 7),
+        /**
+         * A facility's run cycle: 70 % of experiments come with the published schedule, 14
+         * to 90 days ahead; 30 % are rapid-access or rescheduled beamtime, 0 to 7 days ahead.
+         */
+        CYCLE(0.70, 14, 90, 0, 7);
+
+        private final double scheduledShare;
+        private final int scheduledMinDays;
+        private final int scheduledMaxDays;
+        private final int shortMinDays;
+        private final int shortMaxDays;
+
+        Notice(double scheduledShare, int scheduledMinDays, int scheduledMaxDays, int shortMinDays,
+                int shortMaxDays) {
+            this.scheduledShare = scheduledShare;
+            this.scheduledMinDays = scheduledMinDays;
+            this.scheduledMaxDays = scheduledMaxDays;
+            this.shortMinDays = shortMinDays;
+            this.shortMaxDays = shortMaxDays;
+        }
+
+        /** Hours of notice for one experiment. */
+        long draw(Random random) {
+            boolean scheduled = random.nextDouble() < scheduledShare;
+            int min = scheduled ? scheduledMinDays : shortMinDays;
+            int max = scheduled ? scheduledMaxDays : shortMaxDays;
+            return Math.round((min + random.nextDouble() * (max - min)) * 24);
+        }
+    }
+
     private BeamtimeTrace() {
+    }
+
+    /** {@link #generate(long, double, int, int, Notice)} with no notice at all. */
+    static List<DesktopRequest> generate(long seed, double offeredLoad, int totalGpus, int days) {
+        return generate(seed, offeredLoad, totalGpus, days, Notice.NONE);
     }
 
     /**
      * Desktops arriving over {@code days} days, sorted by start (then id), with a mean
-     * offered load of {@code offeredLoad} (0.8 = 80 %) of {@code totalGpus}.
+     * offered load of {@code offeredLoad} (0.8 = 80 %) of {@code totalGpus}, each announced
+     * as {@code notice} says.
      */
-    static List<DesktopRequest> generate(long seed, double offeredLoad, int totalGpus, int days) {
+    static List<DesktopRequest> generate(long seed, double offeredLoad, int totalGpus, int days,
+            Notice notice) {
         if (offeredLoad <= 0 || totalGpus <= 0 || days <= 0) {
             throw new IllegalArgumentException("load, GPUs and days must be positive");
         }
@@ -45,6 +91,7 @@ final class BeamtimeTrace {
         double experimentsPerHour = offeredLoad * totalGpus / gpuHoursPerExperiment;
 
         Random random = new Random(seed);
+        Random leads = new Random(seed * 7919 + 17);
         List<DesktopRequest> desktops = new ArrayList<>();
         double horizon = days * 24.0;
         double time = 0;
@@ -59,8 +106,11 @@ final class BeamtimeTrace {
             long end = start + (long) pick(random, SHIFTS, SHIFT_WEIGHTS) * SHIFT_HOURS;
             int gpus = pick(random, GPUS, GPU_WEIGHTS);
             int members = pick(random, MEMBERS, MEMBER_WEIGHTS);
+            // With no notice the agent learns of the experiment when it arrives, as before.
+            long announced = notice == Notice.NONE ? (long) Math.floor(time)
+                    : start - notice.draw(leads);
             for (int m = 0; m < members; m++) {
-                desktops.add(new DesktopRequest(id++, start, end, gpus));
+                desktops.add(new DesktopRequest(id++, start, end, gpus, Math.min(announced, start)));
             }
         }
         return desktops;

@@ -1,18 +1,23 @@
 package cn.ac.ihep.heps.bench.gpu;
 
+import cn.ac.ihep.heps.agent.gpu.GpuCalendarPlanner;
 import cn.ac.ihep.heps.agent.gpu.GpuPlacementStrategy;
 import cn.ac.ihep.heps.agent.gpu.PackingGpuPlacement;
 import cn.ac.ihep.heps.agent.gpu.SpreadingGpuPlacement;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
  * Compares GPU placement strategies on synthetic beamtime traces and prints one table:
- * {@link SpreadingGpuPlacement} (Nova's default), {@link PackingGpuPlacement} (ours), an online
- * reference that may move desktops freely, and a bracket around the offline optimum.
+ * {@link SpreadingGpuPlacement} (Nova's default), {@link PackingGpuPlacement} (online packing,
+ * deciding each desktop alone when it is due), an online reference that may move desktops
+ * freely, {@link GpuCalendarPlanner} (what the agent runs: it plans every desktop it knows of)
+ * under each {@link BeamtimeTrace.Notice} model, and a bracket around the offline optimum.
  *
  * <p>Run from the repository root:
  * <pre>
@@ -92,8 +97,8 @@ public final class GpuPlacementSimulation {
 
     /** One load level, summed over all seeds. */
     record Row(double load, SimulationResult spreading, SimulationResult packing,
-            SimulationResult repacking, int optimumLower, double optimumUpper,
-            double optimumGpuHoursUpper, double[] multiRatioPerTrace) {
+            SimulationResult repacking, Map<BeamtimeTrace.Notice, SimulationResult> calendar,
+            int optimumLower, double optimumUpper, double optimumGpuHoursUpper, double[] multiRatioPerTrace) {
     }
 
     private GpuPlacementSimulation() {
@@ -127,6 +132,8 @@ public final class GpuPlacementSimulation {
         SimulationResult spread = null;
         SimulationResult packed = null;
         SimulationResult repacked = null;
+        Map<BeamtimeTrace.Notice, SimulationResult> calendar = new EnumMap<>(BeamtimeTrace.Notice.class);
+        GpuCalendarPlanner planner = new GpuCalendarPlanner();
         int lower = 0;
         double upper = 0;
         double gpuHoursUpper = 0;
@@ -136,6 +143,14 @@ public final class GpuPlacementSimulation {
             SimulationResult s = OnlineSimulation.run(cluster, trace, spreading);
             SimulationResult p = OnlineSimulation.run(cluster, trace, packing);
             SimulationResult r = OnlineSimulation.run(pooled, trace, packing);
+            int bestOnline = Math.max(s.accepted(), p.accepted());
+            for (BeamtimeTrace.Notice notice : BeamtimeTrace.Notice.values()) {
+                // The same desktops, announced earlier or later.
+                List<DesktopRequest> announced = BeamtimeTrace.generate(seed, load, cluster.totalGpus(), days, notice);
+                SimulationResult c = CalendarSimulation.run(cluster, announced, planner);
+                calendar.merge(notice, c, SimulationResult::plus);
+                bestOnline = Math.max(bestOnline, c.accepted());
+            }
             OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace);
             spread = spread == null ? s : spread.plus(s);
             packed = packed == null ? p : packed.plus(p);
@@ -143,12 +158,13 @@ public final class GpuPlacementSimulation {
             multiRatios[seed - 1] = s.multiRejected() == 0 ? Double.NaN
                     : p.multiRejected() / (double) s.multiRejected();
             // Every online schedule is also a schedule the optimum could have chosen.
-            lower += Math.max(bounds.lowerBound(), Math.max(s.accepted(), p.accepted()));
+            lower += Math.max(bounds.lowerBound(), bestOnline);
             upper += Math.floor(bounds.upperBound() + 1e-9);
             gpuHoursUpper += bounds.gpuHoursUpperBound();
         }
+        calendar.replaceAll((notice, result) -> result.averagedOver(seeds));
         return new Row(load, spread.averagedOver(seeds), packed.averagedOver(seeds),
-                repacked.averagedOver(seeds), lower, upper, gpuHoursUpper, multiRatios);
+                repacked.averagedOver(seeds), calendar, lower, upper, gpuHoursUpper, multiRatios);
     }
 
     static void print(PrintStream out, GpuCluster cluster, Settings settings, List<Row> rows) {
@@ -173,6 +189,9 @@ public final class GpuPlacementSimulation {
                     percent(row.load()), "repacking", r.requested(), r.rejected(),
                     r.singleRejected(), r.multiRejected(),
                     100.0 * r.gpuHoursAccepted() / r.gpuHoursRequested(), "-", "-", "-");
+            for (Map.Entry<BeamtimeTrace.Notice, SimulationResult> entry : row.calendar().entrySet()) {
+                line(out, row.load(), "cal/" + entry.getKey().name().toLowerCase(Locale.ROOT), entry.getValue());
+            }
             out.printf(Locale.ROOT, "%-5s %-9s %8d %9s %9s %9s %8s%n",
                     percent(row.load()), "optimum", s.requested(),
                     (s.requested() - (long) row.optimumUpper()) + "-"
@@ -181,37 +200,42 @@ public final class GpuPlacementSimulation {
                             100.0 * row.optimumGpuHoursUpper() / s.gpuHoursRequested()));
         }
         out.println();
-        out.printf(Locale.ROOT, "%-5s %-31s %-17s %s%n", "load", "multi-GPU rejected,",
-                "packing accepts", "accepted / optimum upper bound");
-        out.printf(Locale.ROOT, "%-5s %-31s %-17s %9s %9s %9s%n", "", "packing / spreading (per trace)",
-                "of the optimum", "packing", "spreading", "repacking");
+        String summary = "%-5s %-27s %-10s %-12s %-12s %-12s %-12s %-12s %s%n";
+        out.printf(Locale.ROOT, "%-5s %-38s %s%n", "load", "multi-GPU rejected / spreading's",
+                "accepted / optimum (upper-lower end of its bracket)");
+        out.printf(Locale.ROOT, summary, "", "packing (per trace)", "cal/cycle", "spreading", "packing",
+                "repacking", "cal/none", "cal/short", "cal/cycle");
         for (Row row : rows) {
             SimulationResult s = row.spreading();
             SimulationResult p = row.packing();
+            SimulationResult cycle = row.calendar().get(BeamtimeTrace.Notice.CYCLE);
             double[] perTrace = Arrays.stream(row.multiRatioPerTrace())
                     .filter(ratio -> !Double.isNaN(ratio)).sorted().toArray();
-            String multi = s.multiRejected() == 0 ? "n/a (none rejected)"
+            boolean noneRejected = s.multiRejected() == 0;
+            String multi = noneRejected ? "n/a (none rejected)"
                     : String.format(Locale.ROOT, "%.3f (%.3f-%.3f)",
                             p.multiRejected() / (double) s.multiRejected(),
                             perTrace[0], perTrace[perTrace.length - 1]);
-            out.printf(Locale.ROOT, "%-5s %-31s %-17s %9.4f %9.4f %9.4f%n", percent(row.load()), multi,
-                    String.format(Locale.ROOT, "%.1f-%.1f %%",
-                            100.0 * p.accepted() / row.optimumUpper(),
-                            100.0 * p.accepted() / row.optimumLower()),
-                    p.accepted() / row.optimumUpper(), s.accepted() / row.optimumUpper(),
-                    row.repacking().accepted() / row.optimumUpper());
+            out.printf(Locale.ROOT, summary, percent(row.load()), multi,
+                    noneRejected ? "n/a" : String.format(Locale.ROOT, "%.3f", cycle.multiRejected() / (double) s.multiRejected()),
+                    share(s, row), share(p, row), share(row.repacking(), row),
+                    share(row.calendar().get(BeamtimeTrace.Notice.NONE), row),
+                    share(row.calendar().get(BeamtimeTrace.Notice.SHORT), row), share(cycle, row));
         }
         out.println();
         out.println("optimum: offline with hindsight. Its rejected column is a range: at least the"
                 + " LP bound (desktops may move between hosts and be");
         out.println("accepted fractionally, solved exactly as a min-cost flow), at most what a real"
                 + " hindsight schedule on the actual hosts rejects.");
-        out.println("\"packing accepts of the optimum\" divides by both ends of that range: the true"
-                + " figure lies between them.");
+        out.println("The shares divide by both ends of that range: the true figure lies between them.");
         out.println("repacking: online like the others, but desktops may move between hosts at no"
                 + " cost (no fragmentation at all): a reference");
         out.println("for how much of the gap to the optimum is placement and how much is accepting"
                 + " whatever fits without knowing the future.");
+        out.println("cal/<notice>: the agent's GPU calendar, deciding each desktop when it is due with every"
+                + " desktop announced by then in view;");
+        out.println("none = announced when due, short = 0-7 days ahead, cycle = 70 % with the run cycle's"
+                + " schedule 14-90 days ahead, 30 % 0-7 days ahead.");
     }
 
     private static void line(PrintStream out, double load, String name, SimulationResult r) {
@@ -219,6 +243,12 @@ public final class GpuPlacementSimulation {
                 percent(load), name, r.requested(), r.rejected(), r.singleRejected(),
                 r.multiRejected(), 100.0 * r.gpuHoursAccepted() / r.gpuHoursRequested(),
                 r.strandedBelow2(), r.strandedBelow4(), r.wholeFreeHosts());
+    }
+
+    /** Accepted desktops over the optimum's upper and lower bound, in percent. */
+    private static String share(SimulationResult result, Row row) {
+        return String.format(Locale.ROOT, "%.1f-%.1f%%", 100.0 * result.accepted() / row.optimumUpper(),
+                100.0 * result.accepted() / row.optimumLower());
     }
 
     private static String percent(double load) {

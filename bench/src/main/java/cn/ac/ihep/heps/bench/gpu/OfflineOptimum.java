@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.bench.gpu;
 
+import cn.ac.ihep.heps.agent.gpu.MinCostFlow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -25,13 +25,45 @@ final class OnlineSimulation {
     private OnlineSimulation() {
     }
 
+    /** Where one desktop goes, given the GPUs in use on each host: a host index, or -1 to turn it away. */
+    @FunctionalInterface
+    private interface Decider {
+        int decide(DesktopRequest desktop, int[] used);
+    }
+
     static SimulationResult run(GpuCluster cluster, List<DesktopRequest> trace,
             GpuPlacementStrategy strategy) {
-        List<GpuCluster.Host> hosts = cluster.hosts();
+        Map<String, Integer> hostIndex = hostIndex(cluster);
+        return account(cluster, trace, strategy.getClass().getSimpleName(), (desktop, used) -> {
+            GpuRequest request = new GpuRequest(cluster.resourceClass(), desktop.gpus());
+            PlacementDecision decision = strategy.place(request, inventory(cluster, used));
+            return decision instanceof PlacementDecision.Place place ? hostIndex.get(place.host()) : -1;
+        });
+    }
+
+    /**
+     * Counts the outcome of decisions made elsewhere ({@code hostOf}: desktop id to host; a
+     * desktop not in it was turned away), checking that no host ever holds more GPUs than it has.
+     */
+    static SimulationResult replay(GpuCluster cluster, List<DesktopRequest> trace, Map<Integer, String> hostOf) {
+        Map<String, Integer> hostIndex = hostIndex(cluster);
+        return account(cluster, trace, "the plan", (desktop, used) -> {
+            String host = hostOf.get(desktop.id());
+            return host == null ? -1 : hostIndex.get(host);
+        });
+    }
+
+    private static Map<String, Integer> hostIndex(GpuCluster cluster) {
         Map<String, Integer> hostIndex = new HashMap<>();
-        for (int i = 0; i < hosts.size(); i++) {
-            hostIndex.put(hosts.get(i).name(), i);
+        for (int i = 0; i < cluster.hosts().size(); i++) {
+            hostIndex.put(cluster.hosts().get(i).name(), i);
         }
+        return hostIndex;
+    }
+
+    private static SimulationResult account(GpuCluster cluster, List<DesktopRequest> trace, String decidedBy,
+            Decider decider) {
+        List<GpuCluster.Host> hosts = cluster.hosts();
         int[] used = new int[hosts.size()];
         PriorityQueue<Running> running = new PriorityQueue<>(
                 (a, b) -> Long.compare(a.end(), b.end()));
@@ -53,13 +85,11 @@ final class OnlineSimulation {
                 observe(done.end(), hosts, used, stranded2, stranded4, wholeFree);
             }
 
-            GpuRequest request = new GpuRequest(cluster.resourceClass(), desktop.gpus());
-            PlacementDecision decision = strategy.place(request, inventory(cluster, used));
-            boolean placed = decision instanceof PlacementDecision.Place;
+            int host = decider.decide(desktop, used);
+            boolean placed = host >= 0;
             if (placed) {
-                int host = hostIndex.get(((PlacementDecision.Place) decision).host());
                 if (hosts.get(host).gpus() - used[host] < desktop.gpus()) {
-                    throw new IllegalStateException(strategy.getClass().getSimpleName()
+                    throw new IllegalStateException(decidedBy
                             + " placed desktop " + desktop.id() + " on a full host");
                 }
                 used[host] += desktop.gpus();

@@ -52,6 +52,27 @@ class BeamtimeTraceTest {
     }
 
     @Test
+    void noticeChangesOnlyWhenDesktopsAreAnnounced() {
+        List<DesktopRequest> none = BeamtimeTrace.generate(5, 0.8, 56, 365, BeamtimeTrace.Notice.NONE);
+        List<DesktopRequest> cycle = BeamtimeTrace.generate(5, 0.8, 56, 365, BeamtimeTrace.Notice.CYCLE);
+        List<DesktopRequest> shortNotice = BeamtimeTrace.generate(5, 0.8, 56, 365, BeamtimeTrace.Notice.SHORT);
+        assertEquals(none.size(), cycle.size());
+        int withTheSchedule = 0;
+        for (int i = 0; i < none.size(); i++) {
+            DesktopRequest a = none.get(i);
+            DesktopRequest b = cycle.get(i);
+            assertEquals(List.of(a.id(), a.start(), a.end(), (long) a.gpus()), List.of(b.id(), b.start(), b.end(), (long) b.gpus()));
+            assertTrue(a.start() - a.announced() <= BeamtimeTrace.SHIFT_HOURS, "announced on arrival: " + a);
+            long cycleLead = b.start() - b.announced();
+            assertTrue(cycleLead >= 0 && cycleLead <= 90 * 24, b.toString());
+            withTheSchedule += cycleLead >= 14 * 24 ? 1 : 0;
+            long shortLead = shortNotice.get(i).start() - shortNotice.get(i).announced();
+            assertTrue(shortLead >= 0 && shortLead <= 7 * 24, shortNotice.get(i).toString());
+        }
+        assertEquals(0.70, withTheSchedule / (double) cycle.size(), 0.03, "share announced with the run cycle");
+    }
+
+    @Test
     void refusesNonsenseSettings() {
         assertThrows(IllegalArgumentException.class, () -> BeamtimeTrace.generate(1, 0, 56, 365));
         assertThrows(IllegalArgumentException.class, () -> BeamtimeTrace.generate(1, 0.8, 0, 365));

@@ -52,9 +52,13 @@ class GpuPlacementSimulationTest {
         assertTrue(table.contains("80%   spreading"), table);
         assertTrue(table.contains("80%   packing"), table);
         assertTrue(table.contains("80%   optimum"), table);
+        for (String notice : List.of("none", "short", "cycle")) {
+            assertTrue(table.contains("80%   cal/" + notice), table);
+        }
         assertTrue(row.optimumLower() <= row.optimumUpper());
         assertTrue(row.packing().accepted() <= row.optimumUpper());
         assertTrue(row.spreading().accepted() <= row.optimumUpper());
+        row.calendar().values().forEach(calendar -> assertTrue(calendar.accepted() <= row.optimumUpper()));
     }
 
     private static String parseError(String... args) {

@@ -5,7 +5,6 @@ import cn.ac.ihep.heps.agent.desktop.DesktopService;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
 import cn.ac.ihep.heps.agent.experiment.ExperimentService;
 import cn.ac.ihep.heps.agent.experiment.ExperimentValidator;
-import cn.ac.ihep.heps.agent.gpu.PackingGpuPlacement;
 import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
 import cn.ac.ihep.heps.agent.metrics.MeteredCloudProvider;
 import cn.ac.ihep.heps.agent.reconcile.Notifier;
@@ -108,6 +107,6 @@ public final class AgentContext {
                 configuration.adDomain(), configuration.adComputerOu(), configuration.storageMounts(),
                 configuration.userDataTemplateDir());
         return new Reconciler(database(), experimentRepository, desktopRepository, audit, cloud(),
-                new PackingGpuPlacement(), new Notifier(configuration.webhookUrl()), metrics, settings, clock);
+                new Notifier(configuration.webhookUrl()), metrics, settings, clock);
     }
 }

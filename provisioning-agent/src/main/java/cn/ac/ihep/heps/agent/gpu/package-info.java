@@ -1,20 +1,22 @@
 /**
  * Where a GPU desktop goes, and whether it can go anywhere yet.
  *
- * <p>How the agent uses it, once per desktop that needs GPUs and has no server yet:
+ * <p>How the agent uses it, once per reconcile pass that has GPU desktops to boot or to show:
  * <ol>
  *   <li>read {@code CloudProvider.gpuInventory()} (Placement's view per compute host);</li>
- *   <li>ask {@link cn.ac.ihep.heps.agent.gpu.PackingGpuPlacement} with a
- *       {@link cn.ac.ihep.heps.agent.gpu.GpuRequest} built from the flavor (its
- *       {@code pci_passthrough:alias} count, and the resource class Placement uses for that
- *       alias);</li>
- *   <li>on {@code Place}, boot with {@code ServerRequest.targetHost} set to that host (Nova's
- *       {@code nova:<host>} zone, an admin call); on {@code Hold}, keep the desktop pending,
- *       record and log the reason, and ask again on the next pass, since capacity frees as
- *       other desktops are shelved or deleted.</li>
+ *   <li>build a {@link cn.ac.ihep.heps.agent.gpu.GpuCalendar} from it, the desktops already on
+ *       hosts (free again when their window ends) and every known desktop without a VM; the
+ *       {@link cn.ac.ihep.heps.agent.gpu.GpuCalendarPlanner} admits the most desktops the GPUs
+ *       can carry over time and places them;</li>
+ *   <li>for a desktop due now, {@code decide} gives {@code Place} (boot with
+ *       {@code ServerRequest.targetHost}, Nova's {@code nova:<host>} zone, an admin call) or
+ *       {@code Hold} with a reason (keep it pending, record and log the reason, ask again next
+ *       pass); for a later one, {@code outlook} says where it is planned or why it is at risk.</li>
  * </ol>
- * When several desktops are pending in one pass, placing them one at a time with a fresh
- * inventory (the previous placement counted as used) keeps the decisions consistent.
+ * {@link cn.ac.ihep.heps.agent.gpu.PackingGpuPlacement} and
+ * {@link cn.ac.ihep.heps.agent.gpu.SpreadingGpuPlacement} decide one desktop from the
+ * inventory alone; the calendar falls back on packing when Placement has moved under its plan,
+ * and the GPU simulation in {@code bench/} compares all of them.
  *
  * <p>{@link cn.ac.ihep.heps.agent.gpu.GpuInventoryReport} is what {@code heps gpus} shows,
  * including the stranded GPUs it defines.

@@ -4,8 +4,7 @@ import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
-import cn.ac.ihep.heps.agent.gpu.GpuPlacementStrategy;
-import cn.ac.ihep.heps.agent.gpu.GpuRequest;
+import cn.ac.ihep.heps.agent.gpu.GpuCalendar;
 import cn.ac.ihep.heps.agent.gpu.PlacementDecision;
 import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
 import cn.ac.ihep.heps.agent.store.AuditLog;
@@ -63,7 +62,6 @@ public final class Reconciler {
     private final DesktopRepository desktops;
     private final AuditLog audit;
     private final CloudProvider cloud;
-    private final GpuPlacementStrategy placement;
     private final ImageSelector images;
     private final UserDataRenderer userData;
     private final Notifier notifier;
@@ -72,14 +70,13 @@ public final class Reconciler {
     private final Clock clock;
 
     public Reconciler(Database database, ExperimentRepository experiments, DesktopRepository desktops, AuditLog audit,
-            CloudProvider cloud, GpuPlacementStrategy placement, Notifier notifier, AgentMetrics metrics,
+            CloudProvider cloud, Notifier notifier, AgentMetrics metrics,
             ReconcileSettings settings, Clock clock) {
         this.database = database;
         this.experiments = experiments;
         this.desktops = desktops;
         this.audit = audit;
         this.cloud = cloud;
-        this.placement = placement;
         this.images = new ImageSelector(cloud);
         this.userData = new UserDataRenderer(settings.userDataTemplateDir());
         this.notifier = notifier;
@@ -94,6 +91,8 @@ public final class Reconciler {
         final Map<String, Integer> actions = new TreeMap<>();
         final Map<String, CloudServer> serversById = new HashMap<>();
         List<GpuInventory> inventory;
+        List<Experiment> experiments = List.of();
+        GpuCalendar gpuCalendar;
 
         void did(String action) {
             actions.merge(action, 1, Integer::sum);
@@ -107,6 +106,14 @@ public final class Reconciler {
                 metrics.gpuInventory(inventory);
             }
             return inventory;
+        }
+
+        /** The GPU plan for every desktop known to want GPUs, made once per pass when first needed. */
+        GpuCalendar gpuCalendar(String resourceClass) {
+            if (gpuCalendar == null) {
+                gpuCalendar = planGpus(this, resourceClass);
+            }
+            return gpuCalendar;
         }
 
         void consume(String host, String resourceClass, int count) {
@@ -132,6 +139,7 @@ public final class Reconciler {
                 pass.serversById.put(server.id(), server);
             }
             List<Experiment> all = database.inTransaction(experiments::list);
+            pass.experiments = all;
             Map<Long, Experiment> byId = new HashMap<>();
             Set<String> wanted = new HashSet<>();
             for (Experiment experiment : all) {
@@ -275,6 +283,12 @@ public final class Reconciler {
     private void waitForWindow(Pass pass, Experiment experiment, Desktop desktop) {
         String reason = "window opens at " + experiment.startsAt() + "; desktop is created from "
                 + Phase.startOf(experiment, settings.startLeadTime());
+        if (experiment.desktop().gpus() > 0 && desktop.state() == DesktopState.PENDING) {
+            String resourceClass = resourceClass(pass);
+            if (resourceClass != null) {
+                reason += "; " + pass.gpuCalendar(resourceClass).outlook(gpuKey(experiment, desktop.username()));
+            }
+        }
         if (desktop.state() == DesktopState.PENDING && !reason.equals(desktop.reason())) {
             update(pass, desktops.update(desktop.id()).reason(reason));
         }
@@ -398,7 +412,8 @@ public final class Reconciler {
                 hold(pass, current, "cannot tell which Placement resource class holds the GPUs: set gpu-resource-class");
                 return;
             }
-            PlacementDecision decision = placement.place(new GpuRequest(resourceClass, flavor.gpuCount()), pass.inventory());
+            PlacementDecision decision = pass.gpuCalendar(resourceClass)
+                    .decide(gpuKey(experiment, current.username()), pass.inventory());
             if (decision instanceof PlacementDecision.Hold held) {
                 hold(pass, current, held.reason());
                 return;
@@ -443,6 +458,49 @@ public final class Reconciler {
         recordAction(pass, experiment, current, "create", DesktopState.CREATING, created,
                 "image=" + image.get().id() + " flavor=" + flavor.name()
                         + (targetHost == null ? "" : " host=" + targetHost + " gpus=" + flavor.gpuCount()));
+    }
+
+    private static String gpuKey(Experiment experiment, String member) {
+        return experiment.id() + "/" + member;
+    }
+
+    /**
+     * The pass's GPU calendar: desktops with a VM on a host hold their GPUs until their window
+     * ends; every member of a current or future GPU experiment without a VM is wanted from the
+     * moment its desktop is due.
+     */
+    private GpuCalendar planGpus(Pass pass, String resourceClass) {
+        Map<Long, Experiment> byId = new HashMap<>();
+        pass.experiments.forEach(e -> byId.put(e.id(), e));
+        Map<String, Desktop> rows = new HashMap<>();
+        List<GpuCalendar.Booked> booked = new ArrayList<>();
+        for (Desktop desktop : database.inTransaction(c -> desktops.list(c, DesktopRepository.Filter.all()))) {
+            Experiment experiment = byId.get(desktop.experimentId());
+            if (experiment == null) {
+                continue;
+            }
+            rows.put(gpuKey(experiment, desktop.username()), desktop);
+            boolean holdsGpus = desktop.serverId() != null && desktop.host() != null
+                    && desktop.state() != DesktopState.SHELVED && desktop.state() != DesktopState.DELETED;
+            if (holdsGpus && experiment.desktop().gpus() > 0) {
+                booked.add(new GpuCalendar.Booked(desktop.host(), experiment.desktop().gpus(), experiment.endsAt()));
+            }
+        }
+        List<GpuCalendar.Upcoming> upcoming = new ArrayList<>();
+        for (Experiment experiment : pass.experiments) {
+            if (experiment.desktop().gpus() == 0 || !experiment.endsAt().isAfter(pass.now)) {
+                continue;
+            }
+            for (String member : experiment.members()) {
+                Desktop row = rows.get(gpuKey(experiment, member));
+                if (row == null || row.serverId() == null && row.state() != DesktopState.DELETED) {
+                    upcoming.add(new GpuCalendar.Upcoming(gpuKey(experiment, member),
+                            Phase.startOf(experiment, settings.startLeadTime()), experiment.endsAt(),
+                            experiment.desktop().gpus()));
+                }
+            }
+        }
+        return GpuCalendar.plan(resourceClass, pass.inventory(), booked, upcoming, pass.now);
     }
 
     private String resourceClass(Pass pass) {

@@ -14,7 +14,6 @@ import cn.ac.ihep.heps.agent.experiment.ExperimentInput;
 import cn.ac.ihep.heps.agent.experiment.ExperimentService;
 import cn.ac.ihep.heps.agent.experiment.ExperimentValidator;
 import cn.ac.ihep.heps.agent.experiment.InvalidExperimentException;
-import cn.ac.ihep.heps.agent.gpu.PackingGpuPlacement;
 import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
@@ -125,7 +124,7 @@ class ReconcilerTestBedTest {
                 "heps-vm-network", Optional.empty(), "http://127.0.0.1:8640", Optional.empty(), Optional.empty(),
                 List.of(), Optional.empty());
         return new Reconciler(db.database(), new ExperimentRepository(), new DesktopRepository(), new AuditLog(),
-                provider, new PackingGpuPlacement(), new Notifier(Optional.of(webhook.uri())), new AgentMetrics(),
+                provider, new Notifier(Optional.of(webhook.uri())), new AgentMetrics(),
                 settings, clock);
     }
 
@@ -391,6 +390,34 @@ class ReconcilerTestBedTest {
             Thread.sleep(2000);
         }
         assertTrue(placedAfter >= 1, "a held desktop was placed once GPUs freed: " + desktops(proposal));
+    }
+
+    @Test
+    void futureGpuDesktopsShowWhetherTheCalendarHasRoomForThem() {
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        MutableClock clock = new MutableClock(t0);
+        String proposal = proposal("calendar");
+        // Two hosts with three GPUs each: two 2-GPU desktops fit in the window, one per host.
+        List<String> members = List.of(member("c1"), member("c2"), member("c3"), member("c4"));
+        apply(proposal, t0.plus(Duration.ofDays(2)), t0.plus(Duration.ofDays(3)), "heps.desktop.gpu2", 2, members, clock);
+        Reconciler agent = reconciler("agent-c", cloud, clock, Duration.ofMinutes(5));
+        agent.reconcile();
+
+        List<Desktop> rows = desktops(proposal);
+        List<Desktop> planned = rows.stream()
+                .filter(d -> d.reason().contains("; 2 × CUSTOM_GPU_A100 planned on heps-compute-")).toList();
+        List<Desktop> atRisk = rows.stream()
+                .filter(d -> d.reason().contains("; at risk: 2 × CUSTOM_GPU_A100 on one host do not fit the GPU calendar"))
+                .toList();
+        assertEquals(4, planned.size() + atRisk.size(), rows.toString());
+        assertTrue(atRisk.size() >= 2, rows.toString());
+        assertEquals(planned.size(), planned.stream().map(d -> d.reason().substring(d.reason().lastIndexOf(' ')))
+                .distinct().count(), "one planned desktop per host: " + planned);
+        for (Desktop desktop : rows) {
+            assertEquals(DesktopState.PENDING, desktop.state());
+            assertTrue(serversOf(proposal, desktop.username()).isEmpty());
+        }
+        assertNothingChanged(agent.reconcile());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package cn.ac.ihep.heps.bench.gpu;
+package cn.ac.ihep.heps.agent.gpu;
 
 import java.util.Arrays;
 import java.util.PriorityQueue;
@@ -8,7 +8,7 @@ import java.util.PriorityQueue;
  * arcs all point forward in node order, so the first potentials come from one pass in that
  * order even with negative costs. Exact for integer capacities and costs.
  */
-final class MinCostFlow {
+public final class MinCostFlow {
 
     private final int nodes;
     private int[] head;
@@ -18,14 +18,14 @@ final class MinCostFlow {
     private long[] cost = new long[16];
     private int arcs;
 
-    MinCostFlow(int nodes) {
+    public MinCostFlow(int nodes) {
         this.nodes = nodes;
         this.head = new int[nodes];
         Arrays.fill(head, -1);
     }
 
     /** Adds an arc {@code from → to} ({@code from < to}) and returns its id for {@link #flow}. */
-    int addArc(int from, int toNode, long arcCapacity, long arcCost) {
+    public int addArc(int from, int toNode, long arcCapacity, long arcCost) {
         if (from >= toNode) {
             throw new IllegalArgumentException("arcs must point forward: " + from + " → " + toNode);
         }
@@ -36,12 +36,12 @@ final class MinCostFlow {
     }
 
     /** The flow on arc {@code id} after {@link #solve}. */
-    long flow(int id) {
+    public long flow(int id) {
         return capacity[id ^ 1];
     }
 
     /** Sends {@code amount} from node 0 to the last node; returns the total cost. */
-    long solve(long amount) {
+    public long solve(long amount) {
         long[] potential = forwardPotentials();
         long[] distance = new long[nodes];
         int[] via = new int[nodes];
