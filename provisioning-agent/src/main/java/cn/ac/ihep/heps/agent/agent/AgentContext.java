@@ -1,5 +1,7 @@
 package cn.ac.ihep.heps.agent.agent;
 
+import cn.ac.ihep.heps.agent.accounts.AccountSettings;
+import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.config.AgentConfiguration;
 import cn.ac.ihep.heps.agent.desktop.DesktopService;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
@@ -93,6 +95,11 @@ public final class AgentContext {
     public EnrollmentService enrollment() {
         return new EnrollmentService(database(), desktopRepository, audit,
                 new VncPasswordDerivation(configuration.vncSiteSecret()), clock);
+    }
+
+    /** The LDAP and AD accounts of experiment members (CONTRACTS §4, {@code heps accounts}). */
+    public DirectoryAccounts directoryAccounts() {
+        return new DirectoryAccounts(database(), experimentRepository, audit, AccountSettings.from(configuration), clock);
     }
 
     /** The URL desktop VMs use to reach the API, given where the API listens. */

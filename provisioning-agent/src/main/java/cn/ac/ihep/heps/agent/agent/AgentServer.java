@@ -28,7 +28,8 @@ public final class AgentServer implements AutoCloseable {
                         configuration.apiTlsClientCa()))
                 .orElse(null);
         ApiServer.Services services = new ApiServer.Services(context.experiments(), context.database(),
-                context.desktopRepository(), context.enrollment(), context.cloud(), context.metrics(),
+                context.desktopRepository(), context.enrollment(), context.directoryAccounts(), context.cloud(),
+                context.metrics(),
                 new BearerTokens(configuration.apiTokens()), configuration.enrollmentChecksAddress());
         ApiServer api;
         try {
@@ -38,7 +39,7 @@ public final class AgentServer implements AutoCloseable {
             throw new ConfigurationException(e.getMessage());
         }
         URI baseUri = api.baseUri(tls != null);
-        ReconcileLoop loop = new ReconcileLoop(context.reconciler(baseUri.toString()));
+        ReconcileLoop loop = new ReconcileLoop(context.reconciler(baseUri.toString()), context.directoryAccounts());
         loop.start(configuration.reconcileInterval());
         return new AgentServer(api, loop, baseUri);
     }

@@ -1,5 +1,7 @@
 package cn.ac.ihep.heps.agent.agent;
 
+import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
+import cn.ac.ihep.heps.agent.accounts.SyncReport;
 import cn.ac.ihep.heps.agent.reconcile.Reconciler;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -8,7 +10,11 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs reconcile passes one after another with a pause between them; a failed pass is logged and retried. */
+/**
+ * Runs reconcile passes one after another with a pause between them; a failed pass is logged and
+ * retried. Each pass reconciles the desktops, then the members' directory accounts (a failure of
+ * one does not keep the other from running).
+ */
 public final class ReconcileLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileLoop.class);
 
@@ -18,9 +24,11 @@ public final class ReconcileLoop implements AutoCloseable {
         return thread;
     });
     private final Reconciler reconciler;
+    private final DirectoryAccounts accounts;
 
-    public ReconcileLoop(Reconciler reconciler) {
+    public ReconcileLoop(Reconciler reconciler, DirectoryAccounts accounts) {
         this.reconciler = reconciler;
+        this.accounts = accounts;
     }
 
     public void start(Duration interval) {
@@ -33,6 +41,19 @@ public final class ReconcileLoop implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Reconcile pass failed: {}; retrying in the next pass", e.getMessage());
             LOG.debug("Reconcile pass failure", e);
+        }
+        if (!accounts.enabled()) {
+            return;
+        }
+        try {
+            SyncReport report = accounts.sync();
+            if (!report.succeeded()) {
+                LOG.warn("Directory accounts: {} conflicts, {} errors (see 'heps accounts list')",
+                        report.conflicts().size(), report.errors().size());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Directory accounts pass failed: {}; retrying in the next pass", e.getMessage());
+            LOG.debug("Directory accounts pass failure", e);
         }
     }
 

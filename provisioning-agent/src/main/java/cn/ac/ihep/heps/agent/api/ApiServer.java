@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.api;
 
+import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
@@ -62,7 +63,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the API needs from the rest of the agent. */
     public record Services(ExperimentService experiments, Database database, DesktopRepository desktops,
-            EnrollmentService enrollment, CloudProvider cloud, AgentMetrics metrics, BearerTokens tokens,
+            EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics, BearerTokens tokens,
             boolean enrollmentChecksAddress) {
     }
 
@@ -238,6 +239,17 @@ public final class ApiServer implements AutoCloseable {
         if (noun.equals("desktops") && parts.size() == 2) {
             requireMethod(method, "GET");
             return new Route("/v1/desktops", this::listDesktops);
+        }
+        if (noun.equals("accounts") && parts.size() == 2) {
+            requireMethod(method, "GET");
+            return new Route("/v1/accounts", x -> sendJson(x, 200, services.accounts().list()));
+        }
+        if (noun.equals("accounts") && parts.size() == 3) {
+            requireMethod(method, "GET");
+            String username = parts.get(2);
+            return new Route("/v1/accounts/{user}", x -> sendJson(x, 200, services.accounts().find(username)
+                    .orElseThrow(() -> new ApiException(404, "No account for '" + username
+                            + "': not a member of a current experiment and never given numbers"))));
         }
         if (noun.equals("gpus") && parts.size() == 2) {
             requireMethod(method, "GET");

@@ -90,6 +90,46 @@ public final class AgentConfiguration {
                     + "{user} are replaced.");
     public static final Setting USERDATA_TEMPLATE_DIR = new Setting("userdata-template-dir", "",
             false, "Directory with linux.tmpl / windows.tmpl overriding the built-in user data templates.");
+    public static final Setting LDAP_URL = new Setting("ldap-url", "",
+            false, "LDAP server in which experiment members get posixAccount entries (ldap:// or ldaps://). "
+                    + "Empty: no LDAP accounts.");
+    public static final Setting LDAP_BIND_DN = new Setting("ldap-bind-dn", "",
+            false, "DN the agent binds as to write LDAP accounts and groups.");
+    public static final Setting LDAP_BIND_PASSWORD = new Setting("ldap-bind-password", "",
+            true, "Password of ldap-bind-dn; or ldap-bind-password-file.");
+    public static final Setting LDAP_PEOPLE_DN = new Setting("ldap-people-dn", "",
+            false, "LDAP subtree of the accounts (uid=<user> entries), e.g. ou=people,dc=heps,dc=example.");
+    public static final Setting LDAP_GROUPS_DN = new Setting("ldap-groups-dn", "",
+            false, "LDAP subtree of the experiment groups (posixGroup cn=<group>), e.g. ou=groups,dc=heps,dc=example.");
+    public static final Setting LDAP_CA_FILE = new Setting("ldap-ca-file", "",
+            false, "PEM file of the CA that signed the LDAP server's certificate (ldaps://). Empty: the JVM's trust store.");
+    public static final Setting AD_URL = new Setting("ad-url", "",
+            false, "Active Directory domain controller in which experiment members get user accounts; ldaps:// "
+                    + "only (AD sets passwords over TLS only). Empty: no AD accounts.");
+    public static final Setting AD_BIND_DN = new Setting("ad-bind-dn", "",
+            false, "DN the agent binds as to write AD users and groups (allowed to create users and reset passwords).");
+    public static final Setting AD_BIND_PASSWORD = new Setting("ad-bind-password", "",
+            true, "Password of ad-bind-dn; or ad-bind-password-file.");
+    public static final Setting AD_USERS_DN = new Setting("ad-users-dn", "",
+            false, "AD container or OU in which new users are created, e.g. OU=HEPS Users,DC=ad,DC=example.");
+    public static final Setting AD_GROUPS_DN = new Setting("ad-groups-dn", "",
+            false, "AD container or OU in which the experiment groups are created.");
+    public static final Setting AD_UPN_SUFFIX = new Setting("ad-upn-suffix", "",
+            false, "userPrincipalName suffix of new AD users (<user>@<suffix>). Empty: the domain of ad-users-dn's DC= parts.");
+    public static final Setting AD_CA_FILE = new Setting("ad-ca-file", "",
+            false, "PEM file of the CA that signed the domain controller's certificate. Empty: the JVM's trust store.");
+    public static final Setting ACCOUNT_UID_RANGE = new Setting("account-uid-range", "20000-59999",
+            false, "uidNumbers the agent hands out to new accounts (first-last); existing accounts keep theirs.");
+    public static final Setting ACCOUNT_GID_RANGE = new Setting("account-gid-range", "60000-69999",
+            false, "gidNumbers the agent hands out to new experiment groups (first-last).");
+    public static final Setting ACCOUNT_PRIMARY_GID = new Setting("account-primary-gid", "100",
+            false, "gidNumber of the primary group of new accounts (an existing site group such as users).");
+    public static final Setting ACCOUNT_HOME_TEMPLATE = new Setting("account-home-template", "/home/{username}",
+            false, "homeDirectory (LDAP) and unixHomeDirectory (AD) of new accounts; {username} is replaced.");
+    public static final Setting ACCOUNT_SHELL = new Setting("account-shell", "/bin/bash",
+            false, "loginShell of new accounts.");
+    public static final Setting DIRECTORY_TIMEOUT = new Setting("directory-timeout", "PT10S",
+            false, "How long a call to LDAP or AD waits to connect and for each answer (ISO-8601 duration).");
     public static final Setting TOKEN_KEY_FILE = new Setting("token-key-file", "",
             false, "Private key for 'heps token issue': a PKCS#8 PEM or a private JWK (EC P-256, Ed25519 or RSA).");
     public static final Setting TOKEN_KEY_ID = new Setting("token-key-id", "",
@@ -111,6 +151,10 @@ public final class AgentConfiguration {
             BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
             VNC_SITE_SECRET,
             AD_DOMAIN, AD_COMPUTER_OU, STORAGE_MOUNTS, USERDATA_TEMPLATE_DIR,
+            LDAP_URL, LDAP_BIND_DN, LDAP_BIND_PASSWORD, LDAP_PEOPLE_DN, LDAP_GROUPS_DN, LDAP_CA_FILE,
+            AD_URL, AD_BIND_DN, AD_BIND_PASSWORD, AD_USERS_DN, AD_GROUPS_DN, AD_UPN_SUFFIX, AD_CA_FILE,
+            ACCOUNT_UID_RANGE, ACCOUNT_GID_RANGE, ACCOUNT_PRIMARY_GID, ACCOUNT_HOME_TEMPLATE, ACCOUNT_SHELL,
+            DIRECTORY_TIMEOUT,
             TOKEN_KEY_FILE, TOKEN_KEY_ID, TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_LIFETIME, GUACAMOLE_URL);
 
     private final Map<String, String> fileValues;
@@ -379,6 +423,118 @@ public final class AgentConfiguration {
 
     public Optional<Path> userDataTemplateDir() {
         return optional(USERDATA_TEMPLATE_DIR).map(Path::of);
+    }
+
+    // Directory accounts
+
+    /** The LDAP side of directory accounts; empty when ldap-url is empty. */
+    public Optional<DirectoryServer> ldapAccounts() {
+        return optional(LDAP_URL).map(url -> {
+            requireScheme(LDAP_URL, url, "ldap://", "ldaps://");
+            return new DirectoryServer(URI.create(url),
+                    required(LDAP_BIND_DN, "the DN the agent binds as to write LDAP accounts"),
+                    required(LDAP_BIND_PASSWORD, "the password of ldap-bind-dn (or ldap-bind-password-file)"),
+                    required(LDAP_PEOPLE_DN, "the subtree of the LDAP accounts, e.g. ou=people,dc=heps,dc=example"),
+                    required(LDAP_GROUPS_DN, "the subtree of the LDAP groups, e.g. ou=groups,dc=heps,dc=example"),
+                    optional(LDAP_CA_FILE).map(Path::of), directoryTimeout());
+        });
+    }
+
+    /** The Active Directory side of directory accounts; empty when ad-url is empty. */
+    public Optional<DirectoryServer> adAccounts() {
+        return optional(AD_URL).map(url -> {
+            requireScheme(AD_URL, url, "ldaps://");
+            return new DirectoryServer(URI.create(url),
+                    required(AD_BIND_DN, "the DN the agent binds as to write AD users"),
+                    required(AD_BIND_PASSWORD, "the password of ad-bind-dn (or ad-bind-password-file)"),
+                    required(AD_USERS_DN, "the OU in which AD users are created"),
+                    required(AD_GROUPS_DN, "the OU in which AD groups are created"),
+                    optional(AD_CA_FILE).map(Path::of), directoryTimeout());
+        });
+    }
+
+    private static void requireScheme(Setting setting, String url, String... schemes) {
+        for (String scheme : schemes) {
+            if (url.startsWith(scheme)) {
+                return;
+            }
+        }
+        throw new ConfigurationException("The setting " + setting.property() + " (" + setting.environmentVariable()
+                + ") must start with " + String.join(" or ", schemes) + ", not '" + url + "'"
+                + (setting == AD_URL ? " (AD accepts passwords over TLS only)" : ""));
+    }
+
+    /** The UPN suffix; by default the DNS domain spelled by the DC= parts of ad-users-dn. */
+    public String adUpnSuffix() {
+        return optional(AD_UPN_SUFFIX).orElseGet(() -> {
+            List<String> parts = new ArrayList<>();
+            for (String rdn : value(AD_USERS_DN).split(",")) {
+                String trimmed = rdn.trim();
+                if (trimmed.regionMatches(true, 0, "DC=", 0, 3)) {
+                    parts.add(trimmed.substring(3));
+                }
+            }
+            if (parts.isEmpty()) {
+                throw new ConfigurationException("Set ad-upn-suffix (HEPS_AD_UPN_SUFFIX): ad-users-dn has no DC= parts");
+            }
+            return String.join(".", parts);
+        });
+    }
+
+    public NumberRange accountUidRange() {
+        return range(ACCOUNT_UID_RANGE);
+    }
+
+    public NumberRange accountGidRange() {
+        return range(ACCOUNT_GID_RANGE);
+    }
+
+    public int accountPrimaryGid() {
+        try {
+            int gid = Integer.parseInt(value(ACCOUNT_PRIMARY_GID));
+            if (gid < 0) {
+                throw new NumberFormatException();
+            }
+            return gid;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException("The setting account-primary-gid (HEPS_ACCOUNT_PRIMARY_GID) must be a "
+                    + "gidNumber (0 or more), not '" + value(ACCOUNT_PRIMARY_GID) + "'");
+        }
+    }
+
+    public String accountHomeTemplate() {
+        String template = value(ACCOUNT_HOME_TEMPLATE);
+        if (!template.contains("{username}")) {
+            throw new ConfigurationException("The setting account-home-template (HEPS_ACCOUNT_HOME_TEMPLATE) must "
+                    + "contain {username}, not '" + template + "'");
+        }
+        return template;
+    }
+
+    public String accountShell() {
+        return value(ACCOUNT_SHELL);
+    }
+
+    public Duration directoryTimeout() {
+        return positiveDuration(DIRECTORY_TIMEOUT);
+    }
+
+    private NumberRange range(Setting setting) {
+        String value = value(setting);
+        String[] bounds = value.split("-");
+        try {
+            if (bounds.length == 2) {
+                int first = Integer.parseInt(bounds[0].trim());
+                int last = Integer.parseInt(bounds[1].trim());
+                if (first > 0 && first <= last) {
+                    return new NumberRange(first, last);
+                }
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        throw new ConfigurationException("The setting " + setting.property() + " (" + setting.environmentVariable()
+                + ") must be a range first-last of positive numbers such as 20000-59999, not '" + value + "'");
     }
 
     // Tokens

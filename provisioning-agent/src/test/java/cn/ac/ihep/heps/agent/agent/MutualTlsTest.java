@@ -75,7 +75,7 @@ class MutualTlsTest {
                 "client-ca.p12", "-storetype", "PKCS12", "-storepass", PASSWORD);
 
         SSLContext serverTls = TlsContexts.server(dir.resolve("server.p12"), PASSWORD, Optional.of(dir.resolve("client-ca.p12")));
-        ApiServer.Services services = new ApiServer.Services(null, null, null, null, null, new AgentMetrics(),
+        ApiServer.Services services = new ApiServer.Services(null, null, null, null, null, null, new AgentMetrics(),
                 new BearerTokens(List.of("t")), false);
         try (ApiServer api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), services, serverTls, true)) {
             URI health = api.baseUri(true).resolve("/healthz");

@@ -66,7 +66,7 @@ class ApiServerTest {
         EnrollmentService enrollment = new EnrollmentService(db.database(), new DesktopRepository(), new AuditLog(),
                 new VncPasswordDerivation(SITE_SECRET), Clock.systemUTC());
         api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Services(experiments, db.database(),
-                new DesktopRepository(), enrollment, cloud, METRICS, new BearerTokens(List.of("other", TOKEN)), false),
+                new DesktopRepository(), enrollment, null, cloud, METRICS, new BearerTokens(List.of("other", TOKEN)), false),
                 null, false);
         base = api.baseUri(false);
     }
@@ -230,7 +230,7 @@ class ApiServerTest {
         EnrollmentService enrollment = new EnrollmentService(db.database(), desktops, new AuditLog(),
                 new VncPasswordDerivation(SITE_SECRET), Clock.systemUTC());
         try (ApiServer checking = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Services(null,
-                db.database(), desktops, enrollment, null, new AgentMetrics(), new BearerTokens(List.of(TOKEN)), true),
+                db.database(), desktops, enrollment, null, null, new AgentMetrics(), new BearerTokens(List.of(TOKEN)), true),
                 null, false)) {
             HttpRequest.Builder request = HttpRequest.newBuilder(checking.baseUri(false).resolve("/v1/enrollment"))
                     .header("Content-Type", "application/json");

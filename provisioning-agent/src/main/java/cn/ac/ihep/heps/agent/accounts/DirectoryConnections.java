@@ -1,0 +1,70 @@
+package cn.ac.ihep.heps.agent.accounts;
+
+import cn.ac.ihep.heps.agent.config.DirectoryServer;
+import com.unboundid.ldap.sdk.LDAPConnection;
+import com.unboundid.ldap.sdk.LDAPConnectionOptions;
+import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.ResultCode;
+import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
+import com.unboundid.util.ssl.JVMDefaultTrustManager;
+import com.unboundid.util.ssl.PEMFileTrustManager;
+import com.unboundid.util.ssl.SSLUtil;
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import javax.net.ssl.TrustManager;
+
+/** Opens a bound connection to a directory with the configured timeouts and TLS trust. */
+final class DirectoryConnections {
+    private DirectoryConnections() {
+    }
+
+    static LDAPConnection open(DirectoryServer server, String side) {
+        URI url = server.url();
+        boolean tls = "ldaps".equalsIgnoreCase(url.getScheme());
+        int port = url.getPort() > 0 ? url.getPort() : tls ? 636 : 389;
+        int millis = (int) Math.min(Integer.MAX_VALUE, server.timeout().toMillis());
+        LDAPConnectionOptions options = new LDAPConnectionOptions();
+        options.setConnectTimeoutMillis(millis);
+        options.setResponseTimeoutMillis(millis);
+        options.setAbandonOnTimeout(true);
+        LDAPConnection connection;
+        try {
+            if (tls) {
+                // The certificate must name the host of the URL: a directory that gets passwords
+                // is never reached through an unverified TLS connection.
+                options.setSSLSocketVerifier(new HostNameSSLSocketVerifier(true));
+                TrustManager trust = server.caFile().isPresent()
+                        ? new PEMFileTrustManager(server.caFile().get().toFile())
+                        : JVMDefaultTrustManager.getInstance();
+                connection = new LDAPConnection(new SSLUtil(trust).createSSLSocketFactory(), options,
+                        url.getHost(), port);
+            } else {
+                connection = new LDAPConnection(options, url.getHost(), port);
+            }
+        } catch (GeneralSecurityException e) {
+            throw new DirectoryException(side + ": cannot set up TLS for " + url + ": " + e.getMessage()
+                    + " (check the CA file setting)", e);
+        } catch (LDAPException e) {
+            throw new DirectoryException(side + " at " + url + " is unreachable: " + describe(e)
+                    + " (retried next pass)", e);
+        }
+        try {
+            connection.bind(server.bindDn(), server.bindPassword());
+            return connection;
+        } catch (LDAPException e) {
+            connection.close();
+            if (e.getResultCode() == ResultCode.INVALID_CREDENTIALS) {
+                throw new DirectoryException(side + " at " + url + " refused the bind as " + server.bindDn()
+                        + ": check the bind DN and password settings", e);
+            }
+            throw new DirectoryException(side + " at " + url + " did not accept the bind as " + server.bindDn()
+                    + ": " + describe(e) + " (retried next pass)", e);
+        }
+    }
+
+    /** The result code and the server's message, never the request (which may hold a password). */
+    static String describe(LDAPException e) {
+        String message = e.getDiagnosticMessage() != null ? e.getDiagnosticMessage() : e.getExceptionMessage();
+        return e.getResultCode().getName() + (message == null || message.isBlank() ? "" : ": " + message);
+    }
+}
