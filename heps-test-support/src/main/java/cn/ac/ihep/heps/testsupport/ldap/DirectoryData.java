@@ -164,6 +164,28 @@ public enum DirectoryData {
             cn: other
             sAMAccountName: other
             member: cn=Frank Sun,cn=Users,dc=ad,dc=example
+            """),
+
+    /**
+     * An empty POSIX tree ({@code dc=accounts,dc=example}, {@code ou=people}, {@code ou=groups})
+     * for code that writes accounts; served with the RFC 2307 schema checked.
+     */
+    POSIX_ACCOUNTS("dc=accounts,dc=example", "cn=agent,dc=accounts,dc=example",
+            "ou=people,dc=accounts,dc=example", "ou=groups,dc=accounts,dc=example", """
+            dn: dc=accounts,dc=example
+            objectClass: top
+            objectClass: domain
+            dc: accounts
+
+            dn: ou=people,dc=accounts,dc=example
+            objectClass: top
+            objectClass: organizationalUnit
+            ou: people
+
+            dn: ou=groups,dc=accounts,dc=example
+            objectClass: top
+            objectClass: organizationalUnit
+            ou: groups
             """);
 
     private final String baseDn;

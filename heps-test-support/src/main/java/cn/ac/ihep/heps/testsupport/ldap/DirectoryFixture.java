@@ -22,6 +22,10 @@ import java.net.UnknownHostException;
  *
  * Schema checking is off in both: the directory holds exactly the attributes listed in
  * {@link DirectoryData}, including ppolicy and AD attributes the bundled schema lacks.
+ *
+ * <p>{@link #posixAccounts()} is for code that writes accounts: an empty POSIX tree served with
+ * the standard schema plus RFC 2307 ({@code nis.ldif}: posixAccount, posixGroup), checked, so an
+ * entry that breaks the schema is refused as a real OpenLDAP would refuse it.
  */
 public final class DirectoryFixture implements AutoCloseable {
 
@@ -56,9 +60,33 @@ public final class DirectoryFixture implements AutoCloseable {
         return start(DirectoryData.ACTIVE_DIRECTORY, true);
     }
 
+    /** An empty POSIX tree with the RFC 2307 schema enforced. */
+    public static DirectoryFixture posixAccounts() throws LDAPException {
+        return start(DirectoryData.POSIX_ACCOUNTS, false, rfc2307Schema());
+    }
+
+    /** UnboundID's standard schema (core, cosine, inetOrgPerson) plus RFC 2307's nis schema. */
+    static com.unboundid.ldap.sdk.schema.Schema rfc2307Schema() throws LDAPException {
+        try (java.io.InputStream nis = DirectoryFixture.class.getResourceAsStream("nis.ldif")) {
+            if (nis == null) {
+                throw new IllegalStateException("nis.ldif is missing beside DirectoryFixture");
+            }
+            return com.unboundid.ldap.sdk.schema.Schema.mergeSchemas(
+                    com.unboundid.ldap.sdk.schema.Schema.getDefaultStandardSchema(),
+                    com.unboundid.ldap.sdk.schema.Schema.getSchema(nis));
+        } catch (java.io.IOException | com.unboundid.ldif.LDIFException e) {
+            throw new IllegalStateException("Cannot read nis.ldif: " + e.getMessage(), e);
+        }
+    }
+
     private static DirectoryFixture start(DirectoryData data, boolean inChain) throws LDAPException {
+        return start(data, inChain, null);
+    }
+
+    private static DirectoryFixture start(DirectoryData data, boolean inChain,
+            com.unboundid.ldap.sdk.schema.Schema schema) throws LDAPException {
         InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(data.baseDn());
-        config.setSchema(null);
+        config.setSchema(schema);
         config.addAdditionalBindCredentials(data.bindDn(), BIND_PASSWORD);
         try {
             config.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("loopback",

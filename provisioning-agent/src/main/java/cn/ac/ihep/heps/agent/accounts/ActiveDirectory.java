@@ -186,7 +186,9 @@ final class ActiveDirectory implements AccountDirectory {
         }
         Set<DN> keepDns = new java.util.HashSet<>();
         for (String kept : keep) {
-            keepDns.add(new DN(kept));
+            if (DN.isValidDN(kept)) { // keep also holds usernames, which are LDAP's way of naming members
+                keepDns.add(new DN(kept));
+            }
         }
         Map<DN, String> wantedDns = new HashMap<>();
         for (String dn : new TreeMap<>(wanted).values()) {

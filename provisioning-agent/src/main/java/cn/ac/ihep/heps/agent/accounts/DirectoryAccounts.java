@@ -12,6 +12,7 @@ import cn.ac.ihep.heps.agent.store.ConflictException;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.ResultCode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -142,6 +143,8 @@ public final class DirectoryAccounts {
         private final Map<AccountDirectory, Map<String, String>> accountDns = new HashMap<>();
         /** Members whose numbers are in conflict: their group memberships are left as they are. */
         private final Set<String> conflicted = new HashSet<>();
+        /** The directory being talked to, for messages. */
+        private AccountDirectory current;
 
         Pass(List<AccountDirectory> directories) {
             this.directories = directories;
@@ -150,59 +153,75 @@ public final class DirectoryAccounts {
 
         void account(String username) {
             String subject = "account:" + username;
-            AccountDirectory current = null;
+            current = null;
             try {
                 for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-                    Map<AccountDirectory, Optional<ObservedEntry>> seen = new LinkedHashMap<>();
-                    for (AccountDirectory directory : directories) {
-                        current = directory;
-                        Optional<ObservedEntry> entry = directory.findAccount(username);
-                        seen.put(directory, entry);
-                        entry.ifPresent(e -> accountDns.get(directory).put(username, e.dn()));
-                    }
-                    current = null;
-                    Optional<AccountRow> row = database.inTransaction(c -> numbers.account(c, username));
-                    String disagreement = disagreement(
-                            row.map(AccountRow::uidNumber).orElse(null), seen, ObservedEntry::uidNumber, "uidNumber")
-                            + disagreement(row.map(AccountRow::gidNumber).orElse(null), seen, ObservedEntry::gidNumber,
-                                    "gidNumber");
-                    if (!disagreement.isEmpty()) {
-                        conflict(Kind.account, username, "numbers disagree:" + disagreement);
-                        return;
-                    }
-                    if (row.isEmpty()) {
-                        Optional<AccountRow> assigned = assign(username, seen);
-                        if (assigned.isEmpty()) {
-                            continue; // Another agent recorded it, or took the number: look again.
+                    try {
+                        if (accountAttempt(username)) {
+                            return;
                         }
-                        row = assigned;
-                    }
-                    resolved(Kind.account, username);
-                    NewAccount account = new NewAccount(username, row.get().uidNumber(), row.get().gidNumber(),
-                            settings.homeOf(username), settings.shell());
-                    for (AccountDirectory directory : directories) {
-                        current = directory;
-                        Optional<ObservedEntry> entry = seen.get(directory);
-                        if (entry.isEmpty()) {
-                            String dn = directory.createAccount(account);
-                            accountDns.get(directory).put(username, dn);
-                            change(directory.side() + "-account-created", subject, directory.side() + " account " + dn
-                                    + " uidNumber=" + account.uidNumber() + " gidNumber=" + account.gidNumber());
-                        } else if (entry.get().uidNumber() == null || entry.get().gidNumber() == null) {
-                            List<String> added = directory.addNumbers(entry.get(), account);
-                            change(directory.side() + "-account-numbered", subject, directory.side() + " account "
-                                    + entry.get().dn() + " got " + String.join(", ", added) + " (uidNumber="
-                                    + account.uidNumber() + " gidNumber=" + account.gidNumber() + ")");
+                    } catch (LDAPException e) {
+                        if (!raced(e) || attempt == ATTEMPTS) {
+                            throw e;
                         }
                     }
-                    return;
                 }
-                error(subject, "the database kept changing under the agent (" + ATTEMPTS + " attempts); retried next pass");
+                error(subject, "the database or the directories kept changing under the agent (" + ATTEMPTS
+                        + " attempts); retried next pass");
             } catch (LDAPException e) {
-                refused(current, subject, e);
+                refused(e, subject);
             } catch (AccountException e) {
                 error(subject, e.getMessage());
             }
+        }
+
+        /** One look and one round of changes; false when something changed meanwhile and it must look again. */
+        private boolean accountAttempt(String username) throws LDAPException {
+            String subject = "account:" + username;
+            Map<AccountDirectory, Optional<ObservedEntry>> seen = new LinkedHashMap<>();
+            for (AccountDirectory directory : directories) {
+                current = directory;
+                Optional<ObservedEntry> entry = directory.findAccount(username);
+                seen.put(directory, entry);
+                entry.ifPresent(e -> accountDns.get(directory).put(username, e.dn()));
+            }
+            current = null;
+            Optional<AccountRow> row = database.inTransaction(c -> numbers.account(c, username));
+            String disagreement = disagreement(
+                    row.map(AccountRow::uidNumber).orElse(null), seen, ObservedEntry::uidNumber, "uidNumber")
+                    + disagreement(row.map(AccountRow::gidNumber).orElse(null), seen, ObservedEntry::gidNumber,
+                            "gidNumber");
+            if (!disagreement.isEmpty()) {
+                conflict(Kind.account, username, "numbers disagree:" + disagreement);
+                return true;
+            }
+            if (row.isEmpty()) {
+                Optional<AccountRow> assigned = assign(username, seen);
+                if (assigned.isEmpty()) {
+                    return false; // Another agent recorded it, or took the number: look again.
+                }
+                row = assigned;
+            }
+            resolved(Kind.account, username);
+            NewAccount account = new NewAccount(username, row.get().uidNumber(), row.get().gidNumber(),
+                    settings.homeOf(username), settings.shell());
+            for (AccountDirectory directory : directories) {
+                current = directory;
+                Optional<ObservedEntry> entry = seen.get(directory);
+                if (entry.isEmpty()) {
+                    String dn = directory.createAccount(account);
+                    accountDns.get(directory).put(username, dn);
+                    change(directory.side() + "-account-created", subject, directory.side() + " account " + dn
+                            + " uidNumber=" + account.uidNumber() + " gidNumber=" + account.gidNumber());
+                } else if (entry.get().uidNumber() == null || entry.get().gidNumber() == null) {
+                    List<String> added = directory.addNumbers(entry.get(), account);
+                    change(directory.side() + "-account-numbered", subject, directory.side() + " account "
+                            + entry.get().dn() + " got " + String.join(", ", added) + " (uidNumber="
+                            + account.uidNumber() + " gidNumber=" + account.gidNumber() + ")");
+                }
+            }
+            current = null;
+            return true;
         }
 
         /** Records the account's numbers: adopted from a directory, or newly handed out. Empty: look again. */
@@ -268,71 +287,86 @@ public final class DirectoryAccounts {
 
         void group(String name, SortedSet<String> members) {
             String subject = "group:" + name;
-            AccountDirectory current = null;
+            current = null;
             try {
                 for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-                    Map<AccountDirectory, Optional<ObservedEntry>> seen = new LinkedHashMap<>();
-                    for (AccountDirectory directory : directories) {
-                        current = directory;
-                        seen.put(directory, directory.findGroup(name));
-                    }
-                    current = null;
-                    Optional<GroupRow> row = database.inTransaction(c -> numbers.group(c, name));
-                    String disagreement = disagreement(row.map(GroupRow::gidNumber).orElse(null), seen,
-                            ObservedEntry::gidNumber, "gidNumber");
-                    if (!disagreement.isEmpty()) {
-                        conflict(Kind.group, name, "numbers disagree:" + disagreement);
-                        return;
-                    }
-                    if (row.isEmpty()) {
-                        Optional<GroupRow> assigned = assignGroup(name, seen);
-                        if (assigned.isEmpty()) {
-                            continue;
+                    try {
+                        if (groupAttempt(name, members)) {
+                            return;
                         }
-                        row = assigned;
-                    }
-                    resolved(Kind.group, name);
-                    for (AccountDirectory directory : directories) {
-                        current = directory;
-                        Map<String, String> wanted = new TreeMap<>();
-                        Set<String> keep = new HashSet<>();
-                        for (String member : members) {
-                            String dn = accountDns.get(directory).get(member);
-                            if (conflicted.contains(member)) {
-                                keep.add(member);
-                                if (dn != null) {
-                                    keep.add(dn);
-                                }
-                            } else if (dn != null) {
-                                wanted.put(member, dn);
-                            }
-                        }
-                        Optional<ObservedEntry> entry = seen.get(directory);
-                        if (entry.isEmpty()) {
-                            String dn = directory.createGroup(name, row.get().gidNumber(), wanted);
-                            change(directory.side() + "-group-created", subject, directory.side() + " group " + dn
-                                    + " gidNumber=" + row.get().gidNumber() + " members=" + wanted.keySet());
-                            continue;
-                        }
-                        if (entry.get().gidNumber() == null) {
-                            directory.addGroupNumber(entry.get(), row.get().gidNumber());
-                            change(directory.side() + "-group-numbered", subject, directory.side() + " group "
-                                    + entry.get().dn() + " got gidNumber=" + row.get().gidNumber());
-                        }
-                        List<String> done = directory.syncMembers(entry.get(), wanted, keep);
-                        if (!done.isEmpty()) {
-                            change(directory.side() + "-group-members", subject, directory.side() + " group "
-                                    + entry.get().dn() + " members " + String.join(" ", done));
+                    } catch (LDAPException e) {
+                        if (!raced(e) || attempt == ATTEMPTS) {
+                            throw e;
                         }
                     }
-                    return;
                 }
-                error(subject, "the database kept changing under the agent (" + ATTEMPTS + " attempts); retried next pass");
+                error(subject, "the database or the directories kept changing under the agent (" + ATTEMPTS
+                        + " attempts); retried next pass");
             } catch (LDAPException e) {
-                refused(current, subject, e);
+                refused(e, subject);
             } catch (AccountException e) {
                 error(subject, e.getMessage());
             }
+        }
+
+        private boolean groupAttempt(String name, SortedSet<String> members) throws LDAPException {
+            String subject = "group:" + name;
+            Map<AccountDirectory, Optional<ObservedEntry>> seen = new LinkedHashMap<>();
+            for (AccountDirectory directory : directories) {
+                current = directory;
+                seen.put(directory, directory.findGroup(name));
+            }
+            current = null;
+            Optional<GroupRow> row = database.inTransaction(c -> numbers.group(c, name));
+            String disagreement = disagreement(row.map(GroupRow::gidNumber).orElse(null), seen,
+                    ObservedEntry::gidNumber, "gidNumber");
+            if (!disagreement.isEmpty()) {
+                conflict(Kind.group, name, "numbers disagree:" + disagreement);
+                return true;
+            }
+            if (row.isEmpty()) {
+                Optional<GroupRow> assigned = assignGroup(name, seen);
+                if (assigned.isEmpty()) {
+                    return false;
+                }
+                row = assigned;
+            }
+            resolved(Kind.group, name);
+            for (AccountDirectory directory : directories) {
+                current = directory;
+                Map<String, String> wanted = new TreeMap<>();
+                Set<String> keep = new HashSet<>();
+                for (String member : members) {
+                    String dn = accountDns.get(directory).get(member);
+                    if (conflicted.contains(member)) {
+                        keep.add(member);
+                        if (dn != null) {
+                            keep.add(dn);
+                        }
+                    } else if (dn != null) {
+                        wanted.put(member, dn);
+                    }
+                }
+                Optional<ObservedEntry> entry = seen.get(directory);
+                if (entry.isEmpty()) {
+                    String dn = directory.createGroup(name, row.get().gidNumber(), wanted);
+                    change(directory.side() + "-group-created", subject, directory.side() + " group " + dn
+                            + " gidNumber=" + row.get().gidNumber() + " members=" + wanted.keySet());
+                    continue;
+                }
+                if (entry.get().gidNumber() == null) {
+                    directory.addGroupNumber(entry.get(), row.get().gidNumber());
+                    change(directory.side() + "-group-numbered", subject, directory.side() + " group "
+                            + entry.get().dn() + " got gidNumber=" + row.get().gidNumber());
+                }
+                List<String> done = directory.syncMembers(entry.get(), wanted, keep);
+                if (!done.isEmpty()) {
+                    change(directory.side() + "-group-members", subject, directory.side() + " group "
+                            + entry.get().dn() + " members " + String.join(" ", done));
+                }
+            }
+            current = null;
+            return true;
         }
 
         private Optional<GroupRow> assignGroup(String name, Map<AccountDirectory, Optional<ObservedEntry>> seen)
@@ -441,9 +475,19 @@ public final class DirectoryAccounts {
             LOG.warn("Directory accounts: {}", text);
         }
 
+        /**
+         * Another agent (or an operator) made the same change a moment earlier: look again.
+         * Entries and values that already exist, or values already gone.
+         */
+        private boolean raced(LDAPException e) {
+            ResultCode code = e.getResultCode();
+            return code == ResultCode.ENTRY_ALREADY_EXISTS || code == ResultCode.ATTRIBUTE_OR_VALUE_EXISTS
+                    || code == ResultCode.NO_SUCH_ATTRIBUTE;
+        }
+
         /** A refused operation is this subject's error; a lost or timed-out connection ends the pass. */
-        private void refused(AccountDirectory directory, String subject, LDAPException e) {
-            String side = directory == null ? "the directory" : directory.side();
+        private void refused(LDAPException e, String subject) {
+            String side = current == null ? "the directory" : current.side();
             if (!e.getResultCode().isConnectionUsable()) {
                 throw new DirectoryException(side + " stopped answering while working on " + subject + ": "
                         + DirectoryConnections.describe(e) + " (what was done is recorded; the rest is retried next pass)",

@@ -9,8 +9,12 @@ import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import com.unboundid.util.ssl.JVMDefaultTrustManager;
 import com.unboundid.util.ssl.PEMFileTrustManager;
 import com.unboundid.util.ssl.SSLUtil;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.security.GeneralSecurityException;
+import javax.net.SocketFactory;
 import javax.net.ssl.TrustManager;
 
 /** Opens a bound connection to a directory with the configured timeouts and TLS trust. */
@@ -20,6 +24,9 @@ final class DirectoryConnections {
 
     static LDAPConnection open(DirectoryServer server, String side) {
         URI url = server.url();
+        if (url.getHost() == null) {
+            throw new DirectoryException(side + ": the URL " + url + " names no host", null);
+        }
         boolean tls = "ldaps".equalsIgnoreCase(url.getScheme());
         int port = url.getPort() > 0 ? url.getPort() : tls ? 636 : 389;
         int millis = (int) Math.min(Integer.MAX_VALUE, server.timeout().toMillis());
@@ -36,8 +43,8 @@ final class DirectoryConnections {
                 TrustManager trust = server.caFile().isPresent()
                         ? new PEMFileTrustManager(server.caFile().get().toFile())
                         : JVMDefaultTrustManager.getInstance();
-                connection = new LDAPConnection(new SSLUtil(trust).createSSLSocketFactory(), options,
-                        url.getHost(), port);
+                connection = new LDAPConnection(new HandshakeTimeoutSocketFactory(
+                        new SSLUtil(trust).createSSLSocketFactory(), millis), options, url.getHost(), port);
             } else {
                 connection = new LDAPConnection(options, url.getHost(), port);
             }
@@ -62,9 +69,55 @@ final class DirectoryConnections {
         }
     }
 
+    /**
+     * Gives every socket a read timeout from the start, so that a TLS handshake with a server
+     * that accepts the connection and then says nothing ends after the timeout; the LDAP SDK's
+     * own timeouts begin only after the handshake. The SDK sets its own read timeout afterwards.
+     */
+    private static final class HandshakeTimeoutSocketFactory extends SocketFactory {
+        private final SocketFactory delegate;
+        private final int millis;
+
+        HandshakeTimeoutSocketFactory(SocketFactory delegate, int millis) {
+            this.delegate = delegate;
+            this.millis = millis;
+        }
+
+        private Socket timed(Socket socket) throws IOException {
+            socket.setSoTimeout(millis);
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            return timed(delegate.createSocket());
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return timed(delegate.createSocket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            return timed(delegate.createSocket(host, port, localHost, localPort));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return timed(delegate.createSocket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            return timed(delegate.createSocket(address, port, localAddress, localPort));
+        }
+    }
+
     /** The result code and the server's message, never the request (which may hold a password). */
     static String describe(LDAPException e) {
-        String message = e.getDiagnosticMessage() != null ? e.getDiagnosticMessage() : e.getExceptionMessage();
+        String message = e.getDiagnosticMessage() != null ? e.getDiagnosticMessage() : e.getMessage();
         return e.getResultCode().getName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
 }
