@@ -4,6 +4,7 @@ import cn.ac.ihep.heps.agent.accounts.AccountView;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.accounts.DirectoryException;
 import cn.ac.ihep.heps.agent.accounts.SyncReport;
+import cn.ac.ihep.heps.agent.cli.support.BadInputException;
 import cn.ac.ihep.heps.agent.cli.support.CommandFailedException;
 import cn.ac.ihep.heps.agent.cli.support.ExitCode;
 import cn.ac.ihep.heps.agent.cli.support.OutputOptions;
@@ -80,7 +81,7 @@ class AccountsCommand {
         Integer execute() {
             DirectoryAccounts accounts = context().directoryAccounts();
             if (!accounts.enabled()) {
-                throw new CommandFailedException("Neither LDAP nor AD is configured: set ldap-url and/or ad-url "
+                throw new BadInputException("Neither LDAP nor AD is configured: set ldap-url and/or ad-url "
                         + "(see 'heps agent config')");
             }
             SyncReport report;
