@@ -104,7 +104,7 @@ class AccountsCommand {
             });
             if (!report.succeeded()) {
                 throw new CommandFailedException(report.conflicts().size() + " conflicts and " + report.errors().size()
-                        + " errors (listed above); see docs/operations.md, 'Directory accounts'");
+                        + " errors (listed above); see docs/operations.md, section 11");
             }
             return ExitCode.OK;
         }
