@@ -80,5 +80,10 @@ class AccountsApiTest {
         assertEquals(404, missing.statusCode());
         assertTrue(JSON.readTree(missing.body()).get("error").asText().contains("nobody"));
         assertEquals(405, send("DELETE", "/v1/accounts/" + sam, TOKEN).statusCode());
+
+        JsonNode openapi = JSON.readTree(send("GET", "/openapi.json", null).body());
+        assertTrue(openapi.get("paths").has("/v1/accounts") && openapi.get("paths").has("/v1/accounts/{username}"));
+        JsonNode documented = openapi.get("components").get("schemas").get("Account").get("properties");
+        account.fieldNames().forEachRemaining(field -> assertTrue(documented.has(field), "undocumented field " + field));
     }
 }
