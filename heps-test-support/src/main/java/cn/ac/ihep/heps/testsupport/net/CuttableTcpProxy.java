@@ -14,17 +14,16 @@ import java.util.concurrent.Executors;
 
 /**
  * A TCP proxy on loopback in front of a server (an LDAP directory), the byte-level sibling of
- * {@code CuttableHttpProxy}: a test can make the server look slow or gone without touching it.
+ * {@code CuttableHttpProxy}: a test can make the server hang without touching it.
  *
  * <ul>
  * <li>{@link #stall()}: connections are accepted and bytes are read, but nothing is forwarded
  *     or answered, as from a server that hangs (clients must time out).</li>
- * <li>{@link #cut()}: open connections are closed and new ones are closed right away.</li>
  * <li>{@link #restore()}: forwarding again, for new connections.</li>
  * </ul>
  */
 public final class CuttableTcpProxy implements AutoCloseable {
-    private enum Mode { FORWARD, STALL, CUT }
+    private enum Mode { FORWARD, STALL }
 
     private final InetSocketAddress upstream;
     private final ServerSocket listener;
@@ -61,11 +60,6 @@ public final class CuttableTcpProxy implements AutoCloseable {
         mode = Mode.STALL;
     }
 
-    public void cut() {
-        mode = Mode.CUT;
-        closeOpen();
-    }
-
     public void restore() {
         mode = Mode.FORWARD;
     }
@@ -78,13 +72,8 @@ public final class CuttableTcpProxy implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
-            Mode now = mode;
-            if (now == Mode.CUT) {
-                closeQuietly(client);
-                continue;
-            }
             open.add(client);
-            if (now == Mode.STALL) {
+            if (mode == Mode.STALL) {
                 threads.submit(() -> swallow(client));
                 continue;
             }
