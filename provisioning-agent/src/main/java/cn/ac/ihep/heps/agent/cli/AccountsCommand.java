@@ -58,7 +58,7 @@ class AccountsCommand {
         @Override
         Integer execute() {
             AccountView account = context().directoryAccounts().find(username).orElseThrow(() ->
-                    new CommandFailedException("No account for '" + username + "': not a member of a current "
+                    new BadInputException("No account for '" + username + "': not a member of a current "
                             + "experiment and never given numbers (see 'heps accounts list')"));
             output.printer().printObject(account, out -> {
                 printTable(List.of(account), out);

@@ -30,7 +30,7 @@ import picocli.CommandLine;
 /**
  * {@code heps accounts list|show|sync} as an operator runs it, configured through a properties
  * file like the agent's, against the schema-checked LDAP and Samba AD: help, JSON, and exit
- * codes 0 (done), 1 (conflict, directory down, unknown user), 2 (bad usage or configuration).
+ * codes 0 (done), 1 (conflict, directory down), 2 (bad usage or configuration, unknown user).
  */
 class AccountsCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -149,7 +149,7 @@ class AccountsCliTest {
     @Test
     void exitCodes() throws Exception {
         Run unknown = heps("accounts", "show", "nobody-" + bed.suffix);
-        assertEquals(ExitCode.FAILED, unknown.exitCode());
+        assertEquals(ExitCode.BAD_INPUT, unknown.exitCode(), "naming a user with no account is bad input");
         assertTrue(unknown.err().contains("No account for"), unknown.err());
 
         assertEquals(ExitCode.BAD_INPUT, heps("accounts", "list", "-o", "yaml").exitCode());
