@@ -191,8 +191,8 @@ class HepsCliTest {
         assertEquals(ExitCode.OK, shown.exitCode());
         assertTrue(shown.out().startsWith("PROPOSAL"), shown.out());
         assertTrue(shown.out().contains("alice,bob"), shown.out());
-        assertEquals(ExitCode.FAILED, heps("experiments", "show", "P-NONE").exitCode());
-        assertEquals(ExitCode.FAILED, heps("desktops", "show", "P-NONE/alice").exitCode());
+        assertEquals(ExitCode.BAD_INPUT, heps("experiments", "show", "P-NONE").exitCode());
+        assertEquals(ExitCode.BAD_INPUT, heps("desktops", "show", "P-NONE/alice").exitCode());
         JsonNode desktops = JSON.readTree(heps("desktops", "list", "-o", "json").out());
         assertTrue(desktops.isArray());
     }
