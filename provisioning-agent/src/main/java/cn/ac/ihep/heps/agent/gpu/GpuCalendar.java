@@ -39,11 +39,14 @@ public final class GpuCalendar {
     private static final GpuPlacementStrategy FALLBACK = new PackingGpuPlacement();
 
     private final String resourceClass;
+    private final Instant now;
     private final Map<String, Upcoming> upcoming = new HashMap<>();
     private final Map<String, GpuCalendarPlanner.Slot> slots;
 
-    private GpuCalendar(String resourceClass, List<Upcoming> upcoming, Map<String, GpuCalendarPlanner.Slot> slots) {
+    private GpuCalendar(String resourceClass, Instant now, List<Upcoming> upcoming,
+            Map<String, GpuCalendarPlanner.Slot> slots) {
         this.resourceClass = resourceClass;
+        this.now = now;
         upcoming.forEach(u -> this.upcoming.put(u.key(), u));
         this.slots = slots;
     }
@@ -76,7 +79,7 @@ public final class GpuCalendar {
                         Math.max(u.end().getEpochSecond(), u.start().getEpochSecond() + 1), u.gpus()));
             }
         }
-        return new GpuCalendar(resourceClass, upcoming,
+        return new GpuCalendar(resourceClass, now, upcoming,
                 new GpuCalendarPlanner().plan(hosts, occupied, wanted, nowSeconds));
     }
 
@@ -105,6 +108,16 @@ public final class GpuCalendar {
                 + " due before then (the most free on one host throughout the window is "
                 + slot.mostFreeThroughout() + (slot.mostFreeHost() == null ? "" : ", " + slot.mostFreeHost())
                 + "); held until capacity frees");
+    }
+
+    /** How many desktops not yet due the plan cannot fit: each still has time to be rescheduled. */
+    public int atRisk() {
+        int count = 0;
+        for (Map.Entry<String, GpuCalendarPlanner.Slot> entry : slots.entrySet()) {
+            Upcoming desktop = upcoming.get(entry.getKey());
+            count += !entry.getValue().planned() && desktop.start().isAfter(now) ? 1 : 0;
+        }
+        return count;
     }
 
     /** For a desktop not yet due: where its GPUs are planned, or why they are at risk. */

@@ -160,6 +160,8 @@ public final class Reconciler {
             }
             recordStateGauges();
             recordGpuGauges(pass);
+            // No calendar this pass means no GPU desktop was waiting for one.
+            metrics.gpuDesktopsAtRisk(pass.gpuCalendar == null ? 0 : pass.gpuCalendar.atRisk());
             succeeded = true;
         } finally {
             double seconds = (System.nanoTime() - started) / 1e9;
