@@ -91,6 +91,7 @@ public final class Reconciler {
         final Map<String, Integer> actions = new TreeMap<>();
         final Map<String, CloudServer> serversById = new HashMap<>();
         List<GpuInventory> inventory;
+        CloudException inventoryFailure;
         List<Experiment> experiments = List.of();
         GpuCalendar gpuCalendar;
 
@@ -101,8 +102,17 @@ public final class Reconciler {
 
         /** GPU inventory, read once per pass and kept current with this pass's own placements. */
         List<GpuInventory> inventory() {
+            if (inventoryFailure != null) {
+                // Placement failed once this pass: asking again for every GPU desktop would only add timeouts.
+                throw inventoryFailure;
+            }
             if (inventory == null) {
-                inventory = new ArrayList<>(cloud.gpuInventory());
+                try {
+                    inventory = new ArrayList<>(cloud.gpuInventory());
+                } catch (CloudException e) {
+                    inventoryFailure = e;
+                    throw e;
+                }
                 metrics.gpuInventory(inventory);
             }
             return inventory;
@@ -286,9 +296,15 @@ public final class Reconciler {
         String reason = "window opens at " + experiment.startsAt() + "; desktop is created from "
                 + Phase.startOf(experiment, settings.startLeadTime());
         if (experiment.desktop().gpus() > 0 && desktop.state() == DesktopState.PENDING) {
-            String resourceClass = resourceClass(pass);
-            if (resourceClass != null) {
-                reason += "; " + pass.gpuCalendar(resourceClass).outlook(gpuKey(experiment, desktop.username()));
+            try {
+                String resourceClass = resourceClass(pass);
+                if (resourceClass != null) {
+                    reason += "; " + pass.gpuCalendar(resourceClass).outlook(gpuKey(experiment, desktop.username()));
+                }
+            } catch (CloudException e) {
+                // The outlook waits for Placement; the last one recorded stays until then.
+                LOG.debug("No GPU outlook for {} this pass: {}", desktop.serverName(), e.getMessage());
+                return;
             }
         }
         if (desktop.state() == DesktopState.PENDING && !reason.equals(desktop.reason())) {
