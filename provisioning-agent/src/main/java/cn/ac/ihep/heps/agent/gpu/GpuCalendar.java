@@ -36,6 +36,17 @@ public final class GpuCalendar {
         }
     }
 
+    /**
+     * One desktop of the plan, for display: its host, or none with the most any host has free
+     * throughout its window; {@code due} when its boot time has come (unplanned then means held).
+     */
+    public record Entry(String key, Instant start, Instant end, int gpus, boolean due, String host,
+            int mostFreeThroughout, String mostFreeHost) {
+        public boolean planned() {
+            return host != null;
+        }
+    }
+
     private static final GpuPlacementStrategy FALLBACK = new PackingGpuPlacement();
 
     private final String resourceClass;
@@ -108,6 +119,23 @@ public final class GpuCalendar {
                 + " due before then (the most free on one host throughout the window is "
                 + slot.mostFreeThroughout() + (slot.mostFreeHost() == null ? "" : ", " + slot.mostFreeHost())
                 + "); held until capacity frees");
+    }
+
+    /** Every planned desktop (those whose window has not ended), in the order they are due. */
+    public List<Entry> entries() {
+        List<Entry> entries = new ArrayList<>();
+        slots.forEach((key, slot) -> {
+            Upcoming u = upcoming.get(key);
+            entries.add(new Entry(key, u.start(), u.end(), u.gpus(), !u.start().isAfter(now), slot.host(),
+                    slot.mostFreeThroughout(), slot.mostFreeHost()));
+        });
+        entries.sort(java.util.Comparator.comparing(Entry::start).thenComparing(Entry::key));
+        return entries;
+    }
+
+    /** The Placement resource class this plan is for. */
+    public String resourceClass() {
+        return resourceClass;
     }
 
     /** How many desktops not yet due the plan cannot fit: each still has time to be rescheduled. */

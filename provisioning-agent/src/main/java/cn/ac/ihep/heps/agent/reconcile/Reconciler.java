@@ -479,55 +479,17 @@ public final class Reconciler {
     }
 
     private static String gpuKey(Experiment experiment, String member) {
-        return experiment.id() + "/" + member;
+        return GpuBookings.key(experiment, member);
     }
 
-    /**
-     * The pass's GPU calendar: desktops with a VM on a host hold their GPUs until their window
-     * ends; every member of a current or future GPU experiment without a VM is wanted from the
-     * moment its desktop is due.
-     */
     private GpuCalendar planGpus(Pass pass, String resourceClass) {
-        Map<Long, Experiment> byId = new HashMap<>();
-        pass.experiments.forEach(e -> byId.put(e.id(), e));
-        Map<String, Desktop> rows = new HashMap<>();
-        List<GpuCalendar.Booked> booked = new ArrayList<>();
-        for (Desktop desktop : database.inTransaction(c -> desktops.list(c, DesktopRepository.Filter.all()))) {
-            Experiment experiment = byId.get(desktop.experimentId());
-            if (experiment == null) {
-                continue;
-            }
-            rows.put(gpuKey(experiment, desktop.username()), desktop);
-            boolean holdsGpus = desktop.serverId() != null && desktop.host() != null
-                    && desktop.state() != DesktopState.SHELVED && desktop.state() != DesktopState.DELETED;
-            if (holdsGpus && experiment.desktop().gpus() > 0) {
-                booked.add(new GpuCalendar.Booked(desktop.host(), experiment.desktop().gpus(), experiment.endsAt()));
-            }
-        }
-        List<GpuCalendar.Upcoming> upcoming = new ArrayList<>();
-        for (Experiment experiment : pass.experiments) {
-            if (experiment.desktop().gpus() == 0 || !experiment.endsAt().isAfter(pass.now)) {
-                continue;
-            }
-            for (String member : experiment.members()) {
-                Desktop row = rows.get(gpuKey(experiment, member));
-                if (row == null || row.serverId() == null && row.state() != DesktopState.DELETED) {
-                    upcoming.add(new GpuCalendar.Upcoming(gpuKey(experiment, member),
-                            Phase.startOf(experiment, settings.startLeadTime()), experiment.endsAt(),
-                            experiment.desktop().gpus()));
-                }
-            }
-        }
-        return GpuCalendar.plan(resourceClass, pass.inventory(), booked, upcoming, pass.now);
+        List<Desktop> rows = database.inTransaction(c -> desktops.list(c, DesktopRepository.Filter.all()));
+        return GpuBookings.plan(resourceClass, pass.inventory(), pass.experiments, rows, settings.startLeadTime(),
+                pass.now);
     }
 
     private String resourceClass(Pass pass) {
-        if (settings.gpuResourceClass().isPresent()) {
-            return settings.gpuResourceClass().get();
-        }
-        Set<String> classes = new HashSet<>();
-        pass.inventory().forEach(row -> classes.add(row.resourceClass()));
-        return classes.size() == 1 ? classes.iterator().next() : null;
+        return GpuBookings.resourceClass(settings.gpuResourceClass(), pass.inventory()).orElse(null);
     }
 
     static Set<String> tags(Experiment experiment, String member) {
