@@ -94,6 +94,7 @@ public final class Reconciler {
         CloudException inventoryFailure;
         List<Experiment> experiments = List.of();
         GpuCalendar gpuCalendar;
+        boolean gpuCalendarFresh;
 
         void did(String action) {
             actions.merge(action, 1, Integer::sum);
@@ -114,14 +115,33 @@ public final class Reconciler {
                     throw e;
                 }
                 metrics.gpuInventory(inventory);
+                recentInventory = List.copyOf(inventory);
+                recentInventoryAt = now;
             }
             return inventory;
         }
 
-        /** The GPU plan for every desktop known to want GPUs, made once per pass when first needed. */
-        GpuCalendar gpuCalendar(String resourceClass) {
-            if (gpuCalendar == null) {
-                gpuCalendar = planGpus(this, resourceClass);
+        /** This pass's inventory if it read one, else one read less than a minute ago: enough for outlooks. */
+        List<GpuInventory> recentInventory() {
+            if (inventory != null || inventoryFailure != null) {
+                return inventory();
+            }
+            List<GpuInventory> recent = recentInventory;
+            if (recent != null && now.isBefore(recentInventoryAt.plus(GPU_GAUGE_REFRESH))) {
+                return recent;
+            }
+            return inventory();
+        }
+
+        /**
+         * The GPU plan for every desktop known to want GPUs, made once per pass when first needed;
+         * {@code fresh} when a desktop is about to boot, which needs this pass's own Placement reading.
+         */
+        GpuCalendar gpuCalendar(String resourceClass, boolean fresh) {
+            if (gpuCalendar == null || fresh && !gpuCalendarFresh) {
+                List<GpuInventory> rows = fresh ? inventory() : recentInventory();
+                gpuCalendar = planGpus(this, resourceClass, rows);
+                gpuCalendarFresh = rows == inventory;
             }
             return gpuCalendar;
         }
@@ -188,6 +208,9 @@ public final class Reconciler {
     /** Placement is asked at most this often just for the metrics; a pass that places GPUs asks anyway. */
     private static final Duration GPU_GAUGE_REFRESH = Duration.ofSeconds(60);
     private volatile long gpuGaugesReadAt = Long.MIN_VALUE;
+    /** The last Placement reading, shared between passes for outlooks of desktops not yet due. */
+    private volatile List<GpuInventory> recentInventory;
+    private volatile Instant recentInventoryAt = Instant.MIN;
 
     /** GPUs free per host for the metrics endpoint; as this pass left them. */
     private void recordGpuGauges(Pass pass) {
@@ -299,7 +322,7 @@ public final class Reconciler {
             try {
                 String resourceClass = resourceClass(pass);
                 if (resourceClass != null) {
-                    reason += "; " + pass.gpuCalendar(resourceClass).outlook(gpuKey(experiment, desktop.username()));
+                    reason += "; " + pass.gpuCalendar(resourceClass, false).outlook(gpuKey(experiment, desktop.username()));
                 }
             } catch (CloudException e) {
                 // The outlook waits for Placement; the last one recorded stays until then.
@@ -430,7 +453,7 @@ public final class Reconciler {
                 hold(pass, current, "cannot tell which Placement resource class holds the GPUs: set gpu-resource-class");
                 return;
             }
-            PlacementDecision decision = pass.gpuCalendar(resourceClass)
+            PlacementDecision decision = pass.gpuCalendar(resourceClass, true)
                     .decide(gpuKey(experiment, current.username()), pass.inventory());
             if (decision instanceof PlacementDecision.Hold held) {
                 hold(pass, current, held.reason());
@@ -482,14 +505,13 @@ public final class Reconciler {
         return GpuBookings.key(experiment, member);
     }
 
-    private GpuCalendar planGpus(Pass pass, String resourceClass) {
+    private GpuCalendar planGpus(Pass pass, String resourceClass, List<GpuInventory> inventory) {
         List<Desktop> rows = database.inTransaction(c -> desktops.list(c, DesktopRepository.Filter.all()));
-        return GpuBookings.plan(resourceClass, pass.inventory(), pass.experiments, rows, settings.startLeadTime(),
-                pass.now);
+        return GpuBookings.plan(resourceClass, inventory, pass.experiments, rows, settings.startLeadTime(), pass.now);
     }
 
     private String resourceClass(Pass pass) {
-        return GpuBookings.resourceClass(settings.gpuResourceClass(), pass.inventory()).orElse(null);
+        return GpuBookings.resourceClass(settings.gpuResourceClass(), pass.recentInventory()).orElse(null);
     }
 
     static Set<String> tags(Experiment experiment, String member) {

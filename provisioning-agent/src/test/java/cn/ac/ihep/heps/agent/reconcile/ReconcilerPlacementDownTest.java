@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Placement down while future GPU desktops wait for their window: one pass asks Placement
- * once, not once per desktop, finishes, and keeps each desktop's last recorded outlook. The
+ * once, not once per desktop, finishes, and keeps each desktop's last recorded outlook; a
+ * reading less than a minute old serves the outlooks without asking again. The
  * cloud is isolated at its edge (a mock); the database is the real PostgreSQL.
  */
 class ReconcilerPlacementDownTest {
@@ -87,8 +88,13 @@ class ReconcilerPlacementDownTest {
         assertEquals(1, outlooks.stream().filter(r -> r.contains("; at risk: 1 × CUSTOM_GPU_A100")).count(),
                 outlooks.toString());
 
+        // Outlooks for desktops not yet due reuse a reading less than a minute old.
+        clock.advance(Duration.ofSeconds(30));
+        assertTrue(agent.reconcile().changedNothing());
+        verify(cloud, times(1)).gpuInventory();
+
         when(cloud.gpuInventory()).thenThrow(new CloudUnavailableException("Placement did not answer within 10 s", null));
-        clock.advance(Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(2));
         PassReport report = agent.reconcile();
         assertTrue(report.changedNothing(), report.actions().toString());
         assertEquals(outlooks, desktops().stream().map(Desktop::reason).toList());
