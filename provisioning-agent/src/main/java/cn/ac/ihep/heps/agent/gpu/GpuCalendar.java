@@ -47,6 +47,9 @@ public final class GpuCalendar {
         }
     }
 
+    /** How an outlook for a desktop that does not fit begins. */
+    public static final String AT_RISK = "at risk: ";
+
     private static final GpuPlacementStrategy FALLBACK = new PackingGpuPlacement();
 
     private final String resourceClass;
@@ -159,7 +162,7 @@ public final class GpuCalendar {
         if (slot.planned()) {
             return gpus + " planned on " + slot.host();
         }
-        return "at risk: " + gpus + " on one host do not fit the GPU calendar from " + desktop.start()
+        return AT_RISK + gpus + " on one host do not fit the GPU calendar from " + desktop.start()
                 + " to " + desktop.end() + " (the most free on one host throughout is "
                 + slot.mostFreeThroughout() + (slot.mostFreeHost() == null ? "" : ", " + slot.mostFreeHost())
                 + "); it will be held unless capacity frees or the schedule changes";

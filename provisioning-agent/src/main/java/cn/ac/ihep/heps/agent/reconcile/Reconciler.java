@@ -295,23 +295,28 @@ public final class Reconciler {
             if (!inNoticeWindow || !stillAhead || desktop.state() == DesktopState.DELETED) {
                 continue;
             }
-            boolean alreadySent = database.inTransaction(c -> desktops.wasNotified(c, desktop.id(),
-                    entry.getKey().name(), at));
-            if (alreadySent) {
-                continue;
-            }
-            Notifier.Notice notice = new Notifier.Notice(entry.getKey(), at, experiment.proposalId(),
-                    experiment.beamline(), desktop.username(), desktop.serverName(), desktop.serverId());
-            if (notifier.send(notice)) {
-                database.inTransaction(c -> {
-                    if (desktops.markNotified(c, desktop.id(), entry.getKey().name(), at, pass.now)) {
-                        audit.record(c, pass.now, settings.agentId(), "desktop.notify." + entry.getKey().name(),
-                                subject(experiment, desktop.username()), "due=" + at);
-                    }
-                    return null;
-                });
-                pass.did("notify-" + entry.getKey().name());
-            }
+            notifyOnce(pass, experiment, desktop, entry.getKey(), at, null);
+        }
+    }
+
+    /** Sends one notice per desktop, kind and due time; a failed webhook is tried again next pass. */
+    private void notifyOnce(Pass pass, Experiment experiment, Desktop desktop, Notifier.Kind kind, Instant at,
+            String detail) {
+        boolean alreadySent = database.inTransaction(c -> desktops.wasNotified(c, desktop.id(), kind.name(), at));
+        if (alreadySent) {
+            return;
+        }
+        Notifier.Notice notice = new Notifier.Notice(kind, at, experiment.proposalId(), experiment.beamline(),
+                desktop.username(), desktop.serverName(), desktop.serverId(), detail);
+        if (notifier.send(notice)) {
+            database.inTransaction(c -> {
+                if (desktops.markNotified(c, desktop.id(), kind.name(), at, pass.now)) {
+                    audit.record(c, pass.now, settings.agentId(), "desktop.notify." + kind.name(),
+                            subject(experiment, desktop.username()), "due=" + at);
+                }
+                return null;
+            });
+            pass.did("notify-" + kind.name());
         }
     }
 
@@ -322,7 +327,12 @@ public final class Reconciler {
             try {
                 String resourceClass = resourceClass(pass);
                 if (resourceClass != null) {
-                    reason += "; " + pass.gpuCalendar(resourceClass, false).outlook(gpuKey(experiment, desktop.username()));
+                    String outlook = pass.gpuCalendar(resourceClass, false).outlook(gpuKey(experiment, desktop.username()));
+                    reason += "; " + outlook;
+                    if (outlook.startsWith(GpuCalendar.AT_RISK)) {
+                        notifyOnce(pass, experiment, desktop, Notifier.Kind.gpu_at_risk,
+                                Phase.startOf(experiment, settings.startLeadTime()), outlook);
+                    }
                 }
             } catch (CloudException e) {
                 // The outlook waits for Placement; the last one recorded stays until then.

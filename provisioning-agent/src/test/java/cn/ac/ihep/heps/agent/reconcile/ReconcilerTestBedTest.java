@@ -417,6 +417,13 @@ class ReconcilerTestBedTest {
         assertEquals(4, planned.size() + atRisk.size(), rows.toString());
         assertTrue(atRisk.size() >= 2, rows.toString());
         assertTrue(metrics.scrape().contains("\nheps_gpu_desktops_at_risk " + atRisk.size() + "\n"), metrics.scrape());
+        // The user-service system hears of each at-risk desktop once, with the reason.
+        List<com.fasterxml.jackson.databind.JsonNode> warned = webhook.events("desktop.gpu_at_risk", proposal);
+        assertEquals(atRisk.size(), warned.size(), warned.toString());
+        for (com.fasterxml.jackson.databind.JsonNode event : warned) {
+            assertTrue(event.get("detail").asText().startsWith("at risk: 2 × CUSTOM_GPU_A100"), event.toString());
+            assertEquals(t0.plus(Duration.ofDays(2)).minus(LEAD).toString(), event.get("dueAt").asText());
+        }
         assertEquals(planned.size(), planned.stream().map(d -> d.reason().substring(d.reason().lastIndexOf(' ')))
                 .distinct().count(), "one planned desktop per host: " + planned);
         for (Desktop desktop : rows) {
@@ -424,6 +431,7 @@ class ReconcilerTestBedTest {
             assertTrue(serversOf(proposal, desktop.username()).isEmpty());
         }
         assertNothingChanged(agent.reconcile());
+        assertEquals(atRisk.size(), webhook.events("desktop.gpu_at_risk", proposal).size());
     }
 
     @Test
