@@ -29,7 +29,6 @@ import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -90,71 +89,13 @@ public final class Reconciler {
         final Instant now = clock.instant();
         final Map<String, Integer> actions = new TreeMap<>();
         final Map<String, CloudServer> serversById = new HashMap<>();
-        List<GpuInventory> inventory;
-        CloudException inventoryFailure;
         List<Experiment> experiments = List.of();
-        GpuCalendar gpuCalendar;
-        boolean gpuCalendarFresh;
+        final PassGpus gpus = new PassGpus(cloud, metrics, recentGpus, now,
+                (resourceClass, inventory) -> planGpus(this, resourceClass, inventory));
 
         void did(String action) {
             actions.merge(action, 1, Integer::sum);
             metrics.reconcileAction(action);
-        }
-
-        /** GPU inventory, read once per pass and kept current with this pass's own placements. */
-        List<GpuInventory> inventory() {
-            if (inventoryFailure != null) {
-                // Placement failed once this pass: asking again for every GPU desktop would only add timeouts.
-                throw inventoryFailure;
-            }
-            if (inventory == null) {
-                try {
-                    inventory = new ArrayList<>(cloud.gpuInventory());
-                } catch (CloudException e) {
-                    inventoryFailure = e;
-                    throw e;
-                }
-                metrics.gpuInventory(inventory);
-                recentInventory = List.copyOf(inventory);
-                recentInventoryAt = now;
-            }
-            return inventory;
-        }
-
-        /** This pass's inventory if it read one, else one read less than a minute ago: enough for outlooks. */
-        List<GpuInventory> recentInventory() {
-            if (inventory != null || inventoryFailure != null) {
-                return inventory();
-            }
-            List<GpuInventory> recent = recentInventory;
-            if (recent != null && now.isBefore(recentInventoryAt.plus(GPU_GAUGE_REFRESH))) {
-                return recent;
-            }
-            return inventory();
-        }
-
-        /**
-         * The GPU plan for every desktop known to want GPUs, made once per pass when first needed;
-         * {@code fresh} when a desktop is about to boot, which needs this pass's own Placement reading.
-         */
-        GpuCalendar gpuCalendar(String resourceClass, boolean fresh) {
-            if (gpuCalendar == null || fresh && !gpuCalendarFresh) {
-                List<GpuInventory> rows = fresh ? inventory() : recentInventory();
-                gpuCalendar = planGpus(this, resourceClass, rows);
-                gpuCalendarFresh = rows == inventory;
-            }
-            return gpuCalendar;
-        }
-
-        void consume(String host, String resourceClass, int count) {
-            for (int i = 0; i < inventory.size(); i++) {
-                GpuInventory row = inventory.get(i);
-                if (row.host().equals(host) && row.resourceClass().equals(resourceClass) && count > 0) {
-                    int taken = Math.min(count, row.free());
-                    inventory.set(i, new GpuInventory(row.host(), row.resourceClass(), row.total(), row.used() + taken));
-                    count -= taken;
-                }
-            }
         }
     }
 
@@ -191,7 +132,7 @@ public final class Reconciler {
             recordStateGauges();
             recordGpuGauges(pass);
             // No calendar this pass means no GPU desktop was waiting for one.
-            metrics.gpuDesktopsAtRisk(pass.gpuCalendar == null ? 0 : pass.gpuCalendar.atRisk());
+            metrics.gpuDesktopsAtRisk(pass.gpus.calendarIfMade().map(GpuCalendar::atRisk).orElse(0));
             succeeded = true;
         } finally {
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -205,24 +146,13 @@ public final class Reconciler {
         return report;
     }
 
-    /** Placement is asked at most this often just for the metrics; a pass that places GPUs asks anyway. */
-    private static final Duration GPU_GAUGE_REFRESH = Duration.ofSeconds(60);
-    private volatile long gpuGaugesReadAt = Long.MIN_VALUE;
-    /** The last Placement reading, shared between passes for outlooks of desktops not yet due. */
-    private volatile List<GpuInventory> recentInventory;
-    private volatile Instant recentInventoryAt = Instant.MIN;
+    /** The last Placement reading, shared between passes for outlooks and the GPU gauges. */
+    private final PassGpus.Recent recentGpus = new PassGpus.Recent();
 
     /** GPUs free per host for the metrics endpoint; as this pass left them. */
     private void recordGpuGauges(Pass pass) {
         try {
-            long now = System.nanoTime();
-            if (pass.inventory != null) {
-                metrics.gpuInventory(pass.inventory);
-                gpuGaugesReadAt = now;
-            } else if (gpuGaugesReadAt == Long.MIN_VALUE || now - gpuGaugesReadAt > GPU_GAUGE_REFRESH.toNanos()) {
-                pass.inventory();
-                gpuGaugesReadAt = now;
-            }
+            pass.gpus.refreshGauges();
         } catch (CloudException e) {
             LOG.debug("Could not read the GPU inventory for the metrics: {}", e.getMessage());
         }
@@ -327,7 +257,7 @@ public final class Reconciler {
             try {
                 String resourceClass = resourceClass(pass);
                 if (resourceClass != null) {
-                    String outlook = pass.gpuCalendar(resourceClass, false).outlook(gpuKey(experiment, desktop.username()));
+                    String outlook = pass.gpus.calendar(resourceClass, false).outlook(gpuKey(experiment, desktop.username()));
                     reason += "; " + outlook;
                     if (outlook.startsWith(GpuCalendar.AT_RISK)) {
                         notifyOnce(pass, experiment, desktop, Notifier.Kind.gpu_at_risk,
@@ -463,8 +393,8 @@ public final class Reconciler {
                 hold(pass, current, "cannot tell which Placement resource class holds the GPUs: set gpu-resource-class");
                 return;
             }
-            PlacementDecision decision = pass.gpuCalendar(resourceClass, true)
-                    .decide(gpuKey(experiment, current.username()), pass.inventory());
+            PlacementDecision decision = pass.gpus.calendar(resourceClass, true)
+                    .decide(gpuKey(experiment, current.username()), pass.gpus.inventory());
             if (decision instanceof PlacementDecision.Hold held) {
                 hold(pass, current, held.reason());
                 return;
@@ -504,7 +434,7 @@ public final class Reconciler {
         }
         Failpoint.AFTER_BOOT_REQUEST.reach();
         if (targetHost != null) {
-            pass.consume(targetHost, resourceClass, flavor.gpuCount());
+            pass.gpus.consume(targetHost, resourceClass, flavor.gpuCount());
         }
         recordAction(pass, experiment, current, "create", DesktopState.CREATING, created,
                 "image=" + image.get().id() + " flavor=" + flavor.name()
@@ -521,7 +451,7 @@ public final class Reconciler {
     }
 
     private String resourceClass(Pass pass) {
-        return GpuBookings.resourceClass(settings.gpuResourceClass(), pass.recentInventory()).orElse(null);
+        return GpuBookings.resourceClass(settings.gpuResourceClass(), pass.gpus.recentInventory()).orElse(null);
     }
 
     static Set<String> tags(Experiment experiment, String member) {
