@@ -8,12 +8,20 @@ starts no real guest. Without a driver that binds, every port would end up
 from neutron_lib.api.definitions import portbindings
 from neutron_lib import constants
 from neutron_lib.plugins.ml2 import api
+from sqlalchemy import orm
+
+# Zed's get_ports names Port.port_forwardings, a backref that exists only once the
+# port-forwarding model is imported and SQLAlchemy has configured its mappers. With no L3
+# service plugin, a GET /ports that arrives before any other query fails with AttributeError
+# (a 500 to Nova's server list). Importing the model and configuring the mappers when the
+# driver starts makes the API answer the same whatever comes first.
+from neutron.db.models import port_forwarding  # noqa: F401
 
 
 class BindAnyPortDriver(api.MechanismDriver):
 
     def initialize(self):
-        pass
+        orm.configure_mappers()
 
     @property
     def connectivity(self):

@@ -38,7 +38,9 @@ import java.util.UUID;
  *     cn.ac.ihep.heps.bench.agent.ReconcilePassBenchmark --desktops 5,20 --passes 10
  * </pre>
  * Options: {@code --desktops 10,40}, {@code --passes 20} (steady passes per size),
- * {@code --beamline B7}, {@code --flavor heps.desktop.cpu}.
+ * {@code --beamline B7}, {@code --flavor heps.desktop.cpu}, {@code --future true} (the window
+ * opens in a week: no VM is booted, and with a GPU flavor every pass plans the GPU calendar;
+ * compare with a CPU flavor for what planning adds).
  */
 public final class ReconcilePassBenchmark {
     private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
@@ -48,23 +50,25 @@ public final class ReconcilePassBenchmark {
         int passes = 20;
         String beamline = "B7";
         String flavor = "heps.desktop.cpu";
+        boolean future = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--desktops" -> sizes = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--passes" -> passes = Integer.parseInt(args[i + 1]);
                 case "--beamline" -> beamline = args[i + 1];
                 case "--flavor" -> flavor = args[i + 1];
+                case "--future" -> future = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]);
             }
         }
         System.out.printf(Locale.ROOT, "%9s %12s %12s %12s %12s %14s %12s%n", "desktops", "create-pass",
                 "steady-p50", "steady-p95", "steady-max", "p50/desktop", "delete-pass");
         for (int size : sizes) {
-            run(size, passes, beamline, flavor);
+            run(size, passes, beamline, flavor, future);
         }
     }
 
-    private static void run(int size, int passes, String beamline, String flavor) throws Exception {
+    private static void run(int size, int passes, String beamline, String flavor, boolean future) throws Exception {
         String database = "heps_bench_" + UUID.randomUUID().toString().substring(0, 8);
         execute("CREATE DATABASE " + database);
         try {
@@ -78,12 +82,17 @@ public final class ReconcilePassBenchmark {
                 members.add("bench" + i + "-" + database.substring(11));
             }
             Instant now = Instant.now();
+            Instant start = future ? now.plus(Duration.ofDays(7)) : now.minus(Duration.ofMinutes(5));
+            int gpus = context.cloud().findFlavor(flavor).orElseThrow(() ->
+                    new IllegalArgumentException("no flavor " + flavor)).gpuCount();
             context.experiments().apply(new ExperimentInput(proposal, beamline, null,
-                    now.minus(Duration.ofMinutes(5)).toString(), now.plus(Duration.ofHours(4)).toString(),
-                    new ExperimentInput.DesktopInput("linux", 0, flavor, null), members), "bench");
+                    start.toString(), start.plus(Duration.ofHours(4)).toString(),
+                    new ExperimentInput.DesktopInput("linux", gpus, flavor, null), members), "bench");
             Reconciler reconciler = context.reconciler("http://127.0.0.1:8640");
             PassReport create = reconciler.reconcile();
-            waitUntilActive(context, proposal, size);
+            if (!future) {
+                waitUntilActive(context, proposal, size);
+            }
             reconciler.reconcile(); // records addresses and states
             double[] steady = new double[passes];
             for (int i = 0; i < passes; i++) {

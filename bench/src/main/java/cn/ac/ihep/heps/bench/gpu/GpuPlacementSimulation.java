@@ -97,7 +97,7 @@ public final class GpuPlacementSimulation {
 
     /** One load level, summed over all seeds. */
     record Row(double load, SimulationResult spreading, SimulationResult packing,
-            SimulationResult repacking, Map<BeamtimeTrace.Notice, SimulationResult> calendar,
+            SimulationResult repacking, Map<BeamtimeTrace.Notice, SimulationResult> calendar, SimulationResult hindsight,
             int optimumLower, double optimumUpper, double optimumGpuHoursUpper, double[] multiRatioPerTrace) {
     }
 
@@ -132,6 +132,7 @@ public final class GpuPlacementSimulation {
         SimulationResult spread = null;
         SimulationResult packed = null;
         SimulationResult repacked = null;
+        SimulationResult hindsight = null;
         Map<BeamtimeTrace.Notice, SimulationResult> calendar = new EnumMap<>(BeamtimeTrace.Notice.class);
         GpuCalendarPlanner planner = new GpuCalendarPlanner();
         int lower = 0;
@@ -152,6 +153,8 @@ public final class GpuPlacementSimulation {
                 bestOnline = Math.max(bestOnline, c.accepted());
             }
             OfflineOptimum.Bounds bounds = OfflineOptimum.compute(cluster, trace);
+            SimulationResult h = OnlineSimulation.replay(cluster, trace, bounds.hindsightHosts());
+            hindsight = hindsight == null ? h : hindsight.plus(h);
             spread = spread == null ? s : spread.plus(s);
             packed = packed == null ? p : packed.plus(p);
             repacked = repacked == null ? r : repacked.plus(r);
@@ -164,7 +167,7 @@ public final class GpuPlacementSimulation {
         }
         calendar.replaceAll((notice, result) -> result.averagedOver(seeds));
         return new Row(load, spread.averagedOver(seeds), packed.averagedOver(seeds),
-                repacked.averagedOver(seeds), calendar, lower, upper, gpuHoursUpper, multiRatios);
+                repacked.averagedOver(seeds), calendar, hindsight.averagedOver(seeds), lower, upper, gpuHoursUpper, multiRatios);
     }
 
     static void print(PrintStream out, GpuCluster cluster, Settings settings, List<Row> rows) {
@@ -192,6 +195,7 @@ public final class GpuPlacementSimulation {
             for (Map.Entry<BeamtimeTrace.Notice, SimulationResult> entry : row.calendar().entrySet()) {
                 line(out, row.load(), "cal/" + entry.getKey().name().toLowerCase(Locale.ROOT), entry.getValue());
             }
+            line(out, row.load(), "hindsight", row.hindsight());
             out.printf(Locale.ROOT, "%-5s %-9s %8d %9s %9s %9s %8s%n",
                     percent(row.load()), "optimum", s.requested(),
                     (s.requested() - (long) row.optimumUpper()) + "-"
@@ -228,6 +232,7 @@ public final class GpuPlacementSimulation {
         out.println("accepted fractionally, solved exactly as a min-cost flow), at most what a real"
                 + " hindsight schedule on the actual hosts rejects.");
         out.println("The shares divide by both ends of that range: the true figure lies between them.");
+        out.println("hindsight: that real hindsight schedule itself, with its stranded GPUs.");
         out.println("repacking: online like the others, but desktops may move between hosts at no"
                 + " cost (no fragmentation at all): a reference");
         out.println("for how much of the gap to the optimum is placement and how much is accepting"

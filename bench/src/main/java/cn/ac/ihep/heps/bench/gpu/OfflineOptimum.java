@@ -4,7 +4,9 @@ import cn.ac.ihep.heps.agent.gpu.MinCostFlow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.LongStream;
 
 /**
@@ -27,8 +29,11 @@ import java.util.stream.LongStream;
  */
 final class OfflineOptimum {
 
-    /** {@code upperBound} is the LP value; the optimum lies in [lowerBound, floor(upperBound)]. */
-    record Bounds(int lowerBound, double upperBound, double gpuHoursUpperBound) {
+    /**
+     * {@code upperBound} is the LP value; the optimum lies in [lowerBound, floor(upperBound)].
+     * {@code hindsightHosts} is the schedule behind the lower bound: desktop id to host.
+     */
+    record Bounds(int lowerBound, double upperBound, double gpuHoursUpperBound, Map<Integer, String> hindsightHosts) {
     }
 
     private OfflineOptimum() {
@@ -78,19 +83,20 @@ final class OfflineOptimum {
                 .thenComparingLong(i -> trace.get(i).hours())
                 .thenComparingInt(i -> i));
         order.addAll(others);
-        int lowerBound = scheduleOnHosts(cluster, trace, times, order);
-        return new Bounds(lowerBound, upperBound, gpuHoursUpperBound);
+        Map<Integer, String> hindsight = scheduleOnHosts(cluster, trace, times, order);
+        return new Bounds(hindsight.size(), upperBound, gpuHoursUpperBound, hindsight);
     }
 
     /**
      * Puts the desktops, in the given order, each on the host that has room for it over its
      * whole window and the least room to spare at its busiest moment; skips those that fit
-     * nowhere. Returns how many it placed. Every host stays within its GPUs at every moment.
+     * nowhere. Returns the host of each desktop it placed. Every host stays within its GPUs at
+     * every moment.
      */
-    private static int scheduleOnHosts(GpuCluster cluster, List<DesktopRequest> trace,
+    private static Map<Integer, String> scheduleOnHosts(GpuCluster cluster, List<DesktopRequest> trace,
             long[] times, List<Integer> order) {
         int[][] load = new int[cluster.hosts().size()][times.length];
-        int placed = 0;
+        Map<Integer, String> placed = new HashMap<>();
         for (int i : order) {
             DesktopRequest d = trace.get(i);
             int from = index(times, d.start());
@@ -112,7 +118,7 @@ final class OfflineOptimum {
                 for (int k = from; k < to; k++) {
                     load[bestHost][k] += d.gpus();
                 }
-                placed++;
+                placed.put(d.id(), cluster.hosts().get(bestHost).name());
             }
         }
         return placed;

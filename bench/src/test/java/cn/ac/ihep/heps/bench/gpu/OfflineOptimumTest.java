@@ -30,6 +30,9 @@ class OfflineOptimumTest {
             String context = "round " + round + ": " + trace + " → " + bounds
                     + ", exact " + exact + ", pooled " + pooled;
             assertTrue(bounds.lowerBound() <= exact, context);
+            // The lower bound is a real schedule: replaying it never over-books a host.
+            assertEquals(bounds.lowerBound(), OnlineSimulation.replay(cluster, trace, bounds.hindsightHosts()).accepted(),
+                    context);
             assertTrue(exact <= pooled, context);
             assertTrue(pooled <= Math.floor(bounds.upperBound() + 1e-9), context);
             contended += exact < trace.size() ? 1 : 0;

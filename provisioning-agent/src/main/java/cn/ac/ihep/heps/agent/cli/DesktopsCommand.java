@@ -46,7 +46,7 @@ class DesktopsCommand {
     }
 
     static Desktop find(AgentContext context, String reference) {
-        return context.desktops().find(reference).orElseThrow(() -> new CommandFailedException(
+        return context.desktops().find(reference).orElseThrow(() -> new BadInputException(
                 "No desktop '" + reference + "': give a server id, a server name or <proposal>/<user> "
                         + "(see 'heps desktops list')"));
     }

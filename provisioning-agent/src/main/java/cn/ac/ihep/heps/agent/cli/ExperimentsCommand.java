@@ -1,7 +1,6 @@
 package cn.ac.ihep.heps.agent.cli;
 
 import cn.ac.ihep.heps.agent.cli.support.BadInputException;
-import cn.ac.ihep.heps.agent.cli.support.CommandFailedException;
 import cn.ac.ihep.heps.agent.cli.support.ExitCode;
 import cn.ac.ihep.heps.agent.cli.support.OutputOptions;
 import cn.ac.ihep.heps.agent.cli.support.TablePrinter;
@@ -66,7 +65,7 @@ class ExperimentsCommand {
         @Override
         Integer execute() {
             Experiment experiment = context().experiments().find(proposalId).orElseThrow(() ->
-                    new CommandFailedException("No experiment with proposal id '" + proposalId
+                    new BadInputException("No experiment with proposal id '" + proposalId
                             + "' (see 'heps experiments list')"));
             output.printer().printObject(experiment, out -> printTable(List.of(experiment), out));
             return ExitCode.OK;

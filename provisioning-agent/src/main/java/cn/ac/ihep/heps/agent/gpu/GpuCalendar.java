@@ -36,14 +36,31 @@ public final class GpuCalendar {
         }
     }
 
+    /**
+     * One desktop of the plan, for display: its host, or none with the most any host has free
+     * throughout its window; {@code due} when its boot time has come (unplanned then means held).
+     */
+    public record Entry(String key, Instant start, Instant end, int gpus, boolean due, String host,
+            int mostFreeThroughout, String mostFreeHost) {
+        public boolean planned() {
+            return host != null;
+        }
+    }
+
+    /** How an outlook for a desktop that does not fit begins. */
+    public static final String AT_RISK = "at risk: ";
+
     private static final GpuPlacementStrategy FALLBACK = new PackingGpuPlacement();
 
     private final String resourceClass;
+    private final Instant now;
     private final Map<String, Upcoming> upcoming = new HashMap<>();
     private final Map<String, GpuCalendarPlanner.Slot> slots;
 
-    private GpuCalendar(String resourceClass, List<Upcoming> upcoming, Map<String, GpuCalendarPlanner.Slot> slots) {
+    private GpuCalendar(String resourceClass, Instant now, List<Upcoming> upcoming,
+            Map<String, GpuCalendarPlanner.Slot> slots) {
         this.resourceClass = resourceClass;
+        this.now = now;
         upcoming.forEach(u -> this.upcoming.put(u.key(), u));
         this.slots = slots;
     }
@@ -76,7 +93,7 @@ public final class GpuCalendar {
                         Math.max(u.end().getEpochSecond(), u.start().getEpochSecond() + 1), u.gpus()));
             }
         }
-        return new GpuCalendar(resourceClass, upcoming,
+        return new GpuCalendar(resourceClass, now, upcoming,
                 new GpuCalendarPlanner().plan(hosts, occupied, wanted, nowSeconds));
     }
 
@@ -107,6 +124,33 @@ public final class GpuCalendar {
                 + "); held until capacity frees");
     }
 
+    /** Every planned desktop (those whose window has not ended), in the order they are due. */
+    public List<Entry> entries() {
+        List<Entry> entries = new ArrayList<>();
+        slots.forEach((key, slot) -> {
+            Upcoming u = upcoming.get(key);
+            entries.add(new Entry(key, u.start(), u.end(), u.gpus(), !u.start().isAfter(now), slot.host(),
+                    slot.mostFreeThroughout(), slot.mostFreeHost()));
+        });
+        entries.sort(java.util.Comparator.comparing(Entry::start).thenComparing(Entry::key));
+        return entries;
+    }
+
+    /** The Placement resource class this plan is for. */
+    public String resourceClass() {
+        return resourceClass;
+    }
+
+    /** How many desktops not yet due the plan cannot fit: each still has time to be rescheduled. */
+    public int atRisk() {
+        int count = 0;
+        for (Map.Entry<String, GpuCalendarPlanner.Slot> entry : slots.entrySet()) {
+            Upcoming desktop = upcoming.get(entry.getKey());
+            count += !entry.getValue().planned() && desktop.start().isAfter(now) ? 1 : 0;
+        }
+        return count;
+    }
+
     /** For a desktop not yet due: where its GPUs are planned, or why they are at risk. */
     public String outlook(String key) {
         Upcoming desktop = upcoming.get(key);
@@ -118,7 +162,7 @@ public final class GpuCalendar {
         if (slot.planned()) {
             return gpus + " planned on " + slot.host();
         }
-        return "at risk: " + gpus + " on one host do not fit the GPU calendar from " + desktop.start()
+        return AT_RISK + gpus + " on one host do not fit the GPU calendar from " + desktop.start()
                 + " to " + desktop.end() + " (the most free on one host throughout is "
                 + slot.mostFreeThroughout() + (slot.mostFreeHost() == null ? "" : ", " + slot.mostFreeHost())
                 + "); it will be held unless capacity frees or the schedule changes";

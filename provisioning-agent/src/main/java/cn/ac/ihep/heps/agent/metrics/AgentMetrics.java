@@ -71,6 +71,11 @@ public final class AgentMetrics {
         }
     }
 
+    /** GPU desktops not yet due that the GPU calendar cannot fit. */
+    public void gpuDesktopsAtRisk(int count) {
+        gauges.put("heps_gpu_desktops_at_risk", (double) count);
+    }
+
     /** Replaces the desktops-per-state gauges. */
     public void desktopsByState(Map<String, Integer> counts) {
         gauges.keySet().removeIf(key -> key.startsWith("heps_desktops{"));
@@ -95,7 +100,8 @@ public final class AgentMetrics {
                 "heps_openstack_errors_total", "Failed OpenStack calls by operation and kind.",
                 "heps_gpus_free", "GPUs free per host and resource class, from Placement.",
                 "heps_gpus_total", "GPUs in total per host and resource class, from Placement.",
-                "heps_desktops", "Desktops known to the agent, by state.");
+                "heps_desktops", "Desktops known to the agent, by state.",
+                "heps_gpu_desktops_at_risk", "GPU desktops not yet due that the GPU calendar cannot fit.");
         writeFamily(out, new TreeMap<>(counters), help, "counter");
         Map<String, Double> gaugeCopy = new TreeMap<>(gauges);
         writeGauges(out, gaugeCopy, help);

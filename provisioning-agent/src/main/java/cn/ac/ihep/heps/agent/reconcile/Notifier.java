@@ -16,19 +16,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells people before a desktop is started, shelved or deleted: always a log line, and a
- * JSON POST to the configured webhook. A failed webhook returns false so the reconciler
- * tries again on its next pass; it never holds up the change itself.
+ * Tells people before a desktop is started, shelved or deleted, and when a GPU desktop not yet
+ * due does not fit the GPU calendar: always a log line, and a JSON POST to the configured
+ * webhook. A failed webhook returns false so the reconciler tries again on its next pass; it
+ * never holds up the change itself.
  */
 public class Notifier {
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The three lifecycle changes that are announced. */
-    public enum Kind { start, shelve, delete }
+    /** The three lifecycle changes that are announced, and a GPU desktop at risk (due at its start). */
+    public enum Kind { start, shelve, delete, gpu_at_risk }
 
+    /** {@code detail} says more where there is more to say (why GPUs are at risk); else null. */
     public record Notice(Kind kind, Instant dueAt, String proposalId, String beamline, String username,
-            String serverName, String serverId) {
+            String serverName, String serverId, String detail) {
+
+        public Notice(Kind kind, Instant dueAt, String proposalId, String beamline, String username,
+                String serverName, String serverId) {
+            this(kind, dueAt, proposalId, beamline, username, serverName, serverId, null);
+        }
     }
 
     private final Optional<URI> webhook;
@@ -41,8 +48,13 @@ public class Notifier {
 
     /** Returns true when the notice was delivered (or there is no webhook to deliver to). */
     public boolean send(Notice notice) {
-        LOG.info("Desktop {} of {} for experiment {} will be {} at {}", notice.serverName(), notice.username(),
-                notice.proposalId(), notice.kind() == Kind.start ? "started" : notice.kind() + "d", notice.dueAt());
+        if (notice.kind() == Kind.gpu_at_risk) {
+            LOG.warn("The GPUs of desktop {} of {} for experiment {}, due at {}, are at risk: {}", notice.serverName(),
+                    notice.username(), notice.proposalId(), notice.dueAt(), notice.detail());
+        } else {
+            LOG.info("Desktop {} of {} for experiment {} will be {} at {}", notice.serverName(), notice.username(),
+                    notice.proposalId(), notice.kind() == Kind.start ? "started" : notice.kind() + "d", notice.dueAt());
+        }
         if (webhook.isEmpty()) {
             return true;
         }
@@ -54,6 +66,9 @@ public class Notifier {
         body.put("user", notice.username());
         body.put("serverName", notice.serverName());
         body.put("serverId", notice.serverId());
+        if (notice.detail() != null) {
+            body.put("detail", notice.detail());
+        }
         try {
             HttpRequest request = HttpRequest.newBuilder(webhook.get())
                     .timeout(Duration.ofSeconds(10))

@@ -29,7 +29,6 @@ import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -90,41 +89,13 @@ public final class Reconciler {
         final Instant now = clock.instant();
         final Map<String, Integer> actions = new TreeMap<>();
         final Map<String, CloudServer> serversById = new HashMap<>();
-        List<GpuInventory> inventory;
         List<Experiment> experiments = List.of();
-        GpuCalendar gpuCalendar;
+        final PassGpus gpus = new PassGpus(cloud, metrics, recentGpus, now,
+                (resourceClass, inventory) -> planGpus(this, resourceClass, inventory));
 
         void did(String action) {
             actions.merge(action, 1, Integer::sum);
             metrics.reconcileAction(action);
-        }
-
-        /** GPU inventory, read once per pass and kept current with this pass's own placements. */
-        List<GpuInventory> inventory() {
-            if (inventory == null) {
-                inventory = new ArrayList<>(cloud.gpuInventory());
-                metrics.gpuInventory(inventory);
-            }
-            return inventory;
-        }
-
-        /** The GPU plan for every desktop known to want GPUs, made once per pass when first needed. */
-        GpuCalendar gpuCalendar(String resourceClass) {
-            if (gpuCalendar == null) {
-                gpuCalendar = planGpus(this, resourceClass);
-            }
-            return gpuCalendar;
-        }
-
-        void consume(String host, String resourceClass, int count) {
-            for (int i = 0; i < inventory.size(); i++) {
-                GpuInventory row = inventory.get(i);
-                if (row.host().equals(host) && row.resourceClass().equals(resourceClass) && count > 0) {
-                    int taken = Math.min(count, row.free());
-                    inventory.set(i, new GpuInventory(row.host(), row.resourceClass(), row.total(), row.used() + taken));
-                    count -= taken;
-                }
-            }
         }
     }
 
@@ -160,6 +131,8 @@ public final class Reconciler {
             }
             recordStateGauges();
             recordGpuGauges(pass);
+            // No calendar this pass means no GPU desktop was waiting for one.
+            metrics.gpuDesktopsAtRisk(pass.gpus.calendarIfMade().map(GpuCalendar::atRisk).orElse(0));
             succeeded = true;
         } finally {
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -173,21 +146,13 @@ public final class Reconciler {
         return report;
     }
 
-    /** Placement is asked at most this often just for the metrics; a pass that places GPUs asks anyway. */
-    private static final Duration GPU_GAUGE_REFRESH = Duration.ofSeconds(60);
-    private volatile long gpuGaugesReadAt = Long.MIN_VALUE;
+    /** The last Placement reading, shared between passes for outlooks and the GPU gauges. */
+    private final PassGpus.Recent recentGpus = new PassGpus.Recent();
 
     /** GPUs free per host for the metrics endpoint; as this pass left them. */
     private void recordGpuGauges(Pass pass) {
         try {
-            long now = System.nanoTime();
-            if (pass.inventory != null) {
-                metrics.gpuInventory(pass.inventory);
-                gpuGaugesReadAt = now;
-            } else if (gpuGaugesReadAt == Long.MIN_VALUE || now - gpuGaugesReadAt > GPU_GAUGE_REFRESH.toNanos()) {
-                pass.inventory();
-                gpuGaugesReadAt = now;
-            }
+            pass.gpus.refreshGauges();
         } catch (CloudException e) {
             LOG.debug("Could not read the GPU inventory for the metrics: {}", e.getMessage());
         }
@@ -260,23 +225,28 @@ public final class Reconciler {
             if (!inNoticeWindow || !stillAhead || desktop.state() == DesktopState.DELETED) {
                 continue;
             }
-            boolean alreadySent = database.inTransaction(c -> desktops.wasNotified(c, desktop.id(),
-                    entry.getKey().name(), at));
-            if (alreadySent) {
-                continue;
-            }
-            Notifier.Notice notice = new Notifier.Notice(entry.getKey(), at, experiment.proposalId(),
-                    experiment.beamline(), desktop.username(), desktop.serverName(), desktop.serverId());
-            if (notifier.send(notice)) {
-                database.inTransaction(c -> {
-                    if (desktops.markNotified(c, desktop.id(), entry.getKey().name(), at, pass.now)) {
-                        audit.record(c, pass.now, settings.agentId(), "desktop.notify." + entry.getKey().name(),
-                                subject(experiment, desktop.username()), "due=" + at);
-                    }
-                    return null;
-                });
-                pass.did("notify-" + entry.getKey().name());
-            }
+            notifyOnce(pass, experiment, desktop, entry.getKey(), at, null);
+        }
+    }
+
+    /** Sends one notice per desktop, kind and due time; a failed webhook is tried again next pass. */
+    private void notifyOnce(Pass pass, Experiment experiment, Desktop desktop, Notifier.Kind kind, Instant at,
+            String detail) {
+        boolean alreadySent = database.inTransaction(c -> desktops.wasNotified(c, desktop.id(), kind.name(), at));
+        if (alreadySent) {
+            return;
+        }
+        Notifier.Notice notice = new Notifier.Notice(kind, at, experiment.proposalId(), experiment.beamline(),
+                desktop.username(), desktop.serverName(), desktop.serverId(), detail);
+        if (notifier.send(notice)) {
+            database.inTransaction(c -> {
+                if (desktops.markNotified(c, desktop.id(), kind.name(), at, pass.now)) {
+                    audit.record(c, pass.now, settings.agentId(), "desktop.notify." + kind.name(),
+                            subject(experiment, desktop.username()), "due=" + at);
+                }
+                return null;
+            });
+            pass.did("notify-" + kind.name());
         }
     }
 
@@ -284,9 +254,20 @@ public final class Reconciler {
         String reason = "window opens at " + experiment.startsAt() + "; desktop is created from "
                 + Phase.startOf(experiment, settings.startLeadTime());
         if (experiment.desktop().gpus() > 0 && desktop.state() == DesktopState.PENDING) {
-            String resourceClass = resourceClass(pass);
-            if (resourceClass != null) {
-                reason += "; " + pass.gpuCalendar(resourceClass).outlook(gpuKey(experiment, desktop.username()));
+            try {
+                String resourceClass = resourceClass(pass);
+                if (resourceClass != null) {
+                    String outlook = pass.gpus.calendar(resourceClass, false).outlook(gpuKey(experiment, desktop.username()));
+                    reason += "; " + outlook;
+                    if (outlook.startsWith(GpuCalendar.AT_RISK)) {
+                        notifyOnce(pass, experiment, desktop, Notifier.Kind.gpu_at_risk,
+                                Phase.startOf(experiment, settings.startLeadTime()), outlook);
+                    }
+                }
+            } catch (CloudException e) {
+                // The outlook waits for Placement; the last one recorded stays until then.
+                LOG.debug("No GPU outlook for {} this pass: {}", desktop.serverName(), e.getMessage());
+                return;
             }
         }
         if (desktop.state() == DesktopState.PENDING && !reason.equals(desktop.reason())) {
@@ -412,8 +393,8 @@ public final class Reconciler {
                 hold(pass, current, "cannot tell which Placement resource class holds the GPUs: set gpu-resource-class");
                 return;
             }
-            PlacementDecision decision = pass.gpuCalendar(resourceClass)
-                    .decide(gpuKey(experiment, current.username()), pass.inventory());
+            PlacementDecision decision = pass.gpus.calendar(resourceClass, true)
+                    .decide(gpuKey(experiment, current.username()), pass.gpus.inventory());
             if (decision instanceof PlacementDecision.Hold held) {
                 hold(pass, current, held.reason());
                 return;
@@ -453,7 +434,7 @@ public final class Reconciler {
         }
         Failpoint.AFTER_BOOT_REQUEST.reach();
         if (targetHost != null) {
-            pass.consume(targetHost, resourceClass, flavor.gpuCount());
+            pass.gpus.consume(targetHost, resourceClass, flavor.gpuCount());
         }
         recordAction(pass, experiment, current, "create", DesktopState.CREATING, created,
                 "image=" + image.get().id() + " flavor=" + flavor.name()
@@ -461,55 +442,16 @@ public final class Reconciler {
     }
 
     private static String gpuKey(Experiment experiment, String member) {
-        return experiment.id() + "/" + member;
+        return GpuBookings.key(experiment, member);
     }
 
-    /**
-     * The pass's GPU calendar: desktops with a VM on a host hold their GPUs until their window
-     * ends; every member of a current or future GPU experiment without a VM is wanted from the
-     * moment its desktop is due.
-     */
-    private GpuCalendar planGpus(Pass pass, String resourceClass) {
-        Map<Long, Experiment> byId = new HashMap<>();
-        pass.experiments.forEach(e -> byId.put(e.id(), e));
-        Map<String, Desktop> rows = new HashMap<>();
-        List<GpuCalendar.Booked> booked = new ArrayList<>();
-        for (Desktop desktop : database.inTransaction(c -> desktops.list(c, DesktopRepository.Filter.all()))) {
-            Experiment experiment = byId.get(desktop.experimentId());
-            if (experiment == null) {
-                continue;
-            }
-            rows.put(gpuKey(experiment, desktop.username()), desktop);
-            boolean holdsGpus = desktop.serverId() != null && desktop.host() != null
-                    && desktop.state() != DesktopState.SHELVED && desktop.state() != DesktopState.DELETED;
-            if (holdsGpus && experiment.desktop().gpus() > 0) {
-                booked.add(new GpuCalendar.Booked(desktop.host(), experiment.desktop().gpus(), experiment.endsAt()));
-            }
-        }
-        List<GpuCalendar.Upcoming> upcoming = new ArrayList<>();
-        for (Experiment experiment : pass.experiments) {
-            if (experiment.desktop().gpus() == 0 || !experiment.endsAt().isAfter(pass.now)) {
-                continue;
-            }
-            for (String member : experiment.members()) {
-                Desktop row = rows.get(gpuKey(experiment, member));
-                if (row == null || row.serverId() == null && row.state() != DesktopState.DELETED) {
-                    upcoming.add(new GpuCalendar.Upcoming(gpuKey(experiment, member),
-                            Phase.startOf(experiment, settings.startLeadTime()), experiment.endsAt(),
-                            experiment.desktop().gpus()));
-                }
-            }
-        }
-        return GpuCalendar.plan(resourceClass, pass.inventory(), booked, upcoming, pass.now);
+    private GpuCalendar planGpus(Pass pass, String resourceClass, List<GpuInventory> inventory) {
+        List<Desktop> rows = database.inTransaction(c -> desktops.list(c, DesktopRepository.Filter.all()));
+        return GpuBookings.plan(resourceClass, inventory, pass.experiments, rows, settings.startLeadTime(), pass.now);
     }
 
     private String resourceClass(Pass pass) {
-        if (settings.gpuResourceClass().isPresent()) {
-            return settings.gpuResourceClass().get();
-        }
-        Set<String> classes = new HashSet<>();
-        pass.inventory().forEach(row -> classes.add(row.resourceClass()));
-        return classes.size() == 1 ? classes.iterator().next() : null;
+        return GpuBookings.resourceClass(settings.gpuResourceClass(), pass.gpus.recentInventory()).orElse(null);
     }
 
     static Set<String> tags(Experiment experiment, String member) {

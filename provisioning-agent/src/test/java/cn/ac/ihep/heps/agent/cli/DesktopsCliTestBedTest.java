@@ -159,7 +159,7 @@ class DesktopsCliTestBedTest {
 
         // A desktop that does not exist: exit 1, nothing printed on stdout, and what to do instead.
         Run unknown = heps("desktops", "stop", PROPOSAL + "/nobody", "-o", "json");
-        assertEquals(1, unknown.exitCode(), unknown.err());
+        assertEquals(2, unknown.exitCode(), "naming a desktop that does not exist is bad input: " + unknown.err());
         assertEquals("", unknown.out());
         assertTrue(unknown.err().contains("No desktop '" + PROPOSAL + "/nobody'")
                 && unknown.err().contains("heps desktops list"), unknown.err());

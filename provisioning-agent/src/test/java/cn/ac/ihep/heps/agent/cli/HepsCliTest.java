@@ -12,6 +12,7 @@ import cn.ac.ihep.heps.agent.store.TestDatabase;
 import cn.ac.ihep.heps.agent.token.PortalTokenIssuer;
 import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.GpuInventory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jsonwebtoken.Claims;
@@ -76,11 +77,17 @@ class HepsCliTest {
     record Run(int exitCode, String out, String err) {
     }
 
+    /** What Placement reports to the next command. */
+    private static List<GpuInventory> placement = List.of();
+
     private static Run heps(String... args) {
         CloudProvider cloud = mock(CloudProvider.class);
         when(cloud.findFlavor(anyString())).thenReturn(Optional.empty());
         when(cloud.findFlavor("heps.desktop.cpu")).thenReturn(Optional.of(
                 new CloudFlavor("f1", "heps.desktop.cpu", 2, 2048, 10, Map.of())));
+        when(cloud.findFlavor("heps.desktop.gpu2")).thenReturn(Optional.of(
+                new CloudFlavor("f2", "heps.desktop.gpu2", 8, 16384, 40, Map.of("pci_passthrough:alias", "a100:2"))));
+        when(cloud.gpuInventory()).thenReturn(placement);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
         PrintStream originalOut = System.out;
@@ -173,6 +180,45 @@ class HepsCliTest {
     }
 
     @Test
+    void gpusPlanShowsTheCalendar() throws Exception {
+        Path file = dir.resolve("gpu.yaml");
+        Files.writeString(file, """
+                proposalId: P-GPU-PLAN
+                beamline: B1
+                startsAt: 2030-03-01T08:00:00Z
+                endsAt: 2030-03-03T08:00:00Z
+                members: [ann, ben, cai]
+                desktop: {os: linux, gpus: 2, flavor: heps.desktop.gpu2}
+                """);
+        assertEquals(ExitCode.OK, heps("experiments", "apply", "-f", file.toString()).exitCode());
+        placement = List.of(new GpuInventory("gpu-a", "CUSTOM_GPU_A100", 4, 0));
+        try {
+            Run json = heps("gpus", "plan", "-o", "json");
+            assertEquals(ExitCode.OK, json.exitCode(), json.err());
+            JsonNode entries = JSON.readTree(json.out());
+            assertEquals(3, entries.size(), json.out());
+            int planned = 0;
+            for (JsonNode entry : entries) {
+                assertTrue(entry.get("key").asText().startsWith("P-GPU-PLAN/"), entry.toString());
+                assertEquals(2, entry.get("gpus").asInt());
+                planned += entry.get("host").isNull() ? 0 : 1;
+            }
+            assertEquals(2, planned, json.out());
+            Run table = heps("gpus", "plan");
+            assertTrue(table.out().contains("2 × CUSTOM_GPU_A100"), table.out());
+            assertTrue(table.out().contains("AT RISK (most free throughout: 0 on gpu-a)"), table.out());
+
+            placement = List.of(new GpuInventory("gpu-a", "CUSTOM_GPU_A100", 4, 0),
+                    new GpuInventory("gpu-b", "CUSTOM_GPU_V100", 4, 0));
+            Run ambiguous = heps("gpus", "plan");
+            assertEquals(ExitCode.BAD_INPUT, ambiguous.exitCode());
+            assertTrue(ambiguous.err().contains("set gpu-resource-class"), ambiguous.err());
+        } finally {
+            placement = List.of();
+        }
+    }
+
+    @Test
     void appliesAnExperimentAndListsItAsJson() throws Exception {
         Path file = dir.resolve("good.yaml");
         Files.writeString(file, """
@@ -191,8 +237,8 @@ class HepsCliTest {
         assertEquals(ExitCode.OK, shown.exitCode());
         assertTrue(shown.out().startsWith("PROPOSAL"), shown.out());
         assertTrue(shown.out().contains("alice,bob"), shown.out());
-        assertEquals(ExitCode.FAILED, heps("experiments", "show", "P-NONE").exitCode());
-        assertEquals(ExitCode.FAILED, heps("desktops", "show", "P-NONE/alice").exitCode());
+        assertEquals(ExitCode.BAD_INPUT, heps("experiments", "show", "P-NONE").exitCode());
+        assertEquals(ExitCode.BAD_INPUT, heps("desktops", "show", "P-NONE/alice").exitCode());
         JsonNode desktops = JSON.readTree(heps("desktops", "list", "-o", "json").out());
         assertTrue(desktops.isArray());
     }

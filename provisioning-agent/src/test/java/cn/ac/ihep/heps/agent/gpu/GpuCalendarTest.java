@@ -42,6 +42,7 @@ class GpuCalendarTest {
                 hold.reason());
         assertTrue(hold.reason().contains("booked for desktops due before then"), hold.reason());
         assertEquals("1 × CUSTOM_GPU_A100 planned on c1", calendar.outlook("s/a"));
+        assertEquals(0, calendar.atRisk(), "a desktop due now is held, not at risk");
     }
 
     @Test
@@ -55,6 +56,7 @@ class GpuCalendarTest {
                 + "2026-12-02T08:00:00Z to 2026-12-04T08:00:00Z"), outlook);
         assertTrue(outlook.contains("the most free on one host throughout is 0"), outlook);
         assertEquals("2 × CUSTOM_GPU_A100 planned on c1", calendar.outlook("after/m"));
+        assertEquals(1, calendar.atRisk());
     }
 
     @Test

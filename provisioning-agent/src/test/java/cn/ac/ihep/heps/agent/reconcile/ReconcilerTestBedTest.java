@@ -120,12 +120,16 @@ class ReconcilerTestBedTest {
     }
 
     private Reconciler reconciler(String agentId, CloudProvider provider, MutableClock clock, Duration claim) {
+        return reconciler(agentId, provider, clock, claim, new AgentMetrics());
+    }
+
+    private Reconciler reconciler(String agentId, CloudProvider provider, MutableClock clock, Duration claim,
+            AgentMetrics metrics) {
         ReconcileSettings settings = new ReconcileSettings(agentId, LEAD, RETENTION, NOTICE, claim,
                 "heps-vm-network", Optional.empty(), "http://127.0.0.1:8640", Optional.empty(), Optional.empty(),
                 List.of(), Optional.empty());
         return new Reconciler(db.database(), new ExperimentRepository(), new DesktopRepository(), new AuditLog(),
-                provider, new Notifier(Optional.of(webhook.uri())), new AgentMetrics(),
-                settings, clock);
+                provider, new Notifier(Optional.of(webhook.uri())), metrics, settings, clock);
     }
 
     private Experiment apply(String proposal, Instant start, Instant end, String flavor, int gpus,
@@ -400,7 +404,8 @@ class ReconcilerTestBedTest {
         // Two hosts with three GPUs each: two 2-GPU desktops fit in the window, one per host.
         List<String> members = List.of(member("c1"), member("c2"), member("c3"), member("c4"));
         apply(proposal, t0.plus(Duration.ofDays(2)), t0.plus(Duration.ofDays(3)), "heps.desktop.gpu2", 2, members, clock);
-        Reconciler agent = reconciler("agent-c", cloud, clock, Duration.ofMinutes(5));
+        AgentMetrics metrics = new AgentMetrics();
+        Reconciler agent = reconciler("agent-c", cloud, clock, Duration.ofMinutes(5), metrics);
         agent.reconcile();
 
         List<Desktop> rows = desktops(proposal);
@@ -411,6 +416,14 @@ class ReconcilerTestBedTest {
                 .toList();
         assertEquals(4, planned.size() + atRisk.size(), rows.toString());
         assertTrue(atRisk.size() >= 2, rows.toString());
+        assertTrue(metrics.scrape().contains("\nheps_gpu_desktops_at_risk " + atRisk.size() + "\n"), metrics.scrape());
+        // The user-service system hears of each at-risk desktop once, with the reason.
+        List<com.fasterxml.jackson.databind.JsonNode> warned = webhook.events("desktop.gpu_at_risk", proposal);
+        assertEquals(atRisk.size(), warned.size(), warned.toString());
+        for (com.fasterxml.jackson.databind.JsonNode event : warned) {
+            assertTrue(event.get("detail").asText().startsWith("at risk: 2 × CUSTOM_GPU_A100"), event.toString());
+            assertEquals(t0.plus(Duration.ofDays(2)).minus(LEAD).toString(), event.get("dueAt").asText());
+        }
         assertEquals(planned.size(), planned.stream().map(d -> d.reason().substring(d.reason().lastIndexOf(' ')))
                 .distinct().count(), "one planned desktop per host: " + planned);
         for (Desktop desktop : rows) {
@@ -418,6 +431,7 @@ class ReconcilerTestBedTest {
             assertTrue(serversOf(proposal, desktop.username()).isEmpty());
         }
         assertNothingChanged(agent.reconcile());
+        assertEquals(atRisk.size(), webhook.events("desktop.gpu_at_risk", proposal).size());
     }
 
     @Test
