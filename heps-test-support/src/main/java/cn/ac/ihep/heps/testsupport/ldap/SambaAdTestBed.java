@@ -54,7 +54,12 @@ public final class SambaAdTestBed {
 
     /** The running test bed; throws with what to do when it is not there or does not answer. */
     public static SambaAdTestBed require() {
-        Path file = home().resolve("test-bed.properties");
+        return require(home());
+    }
+
+    /** The test bed whose files are in {@code home}. */
+    public static SambaAdTestBed require(Path home) {
+        Path file = home.resolve("test-bed.properties");
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException("The Samba AD test bed is not set up (" + file + " is missing): "
                     + "run dev/samba-ad/up (as root)");
