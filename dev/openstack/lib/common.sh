@@ -1,5 +1,5 @@
 # Shared by dev/openstack/up and dev/openstack/down: where the test bed lives, its ports,
-# and the pid-file helpers. Sourced, never run.
+# and the pid-file helpers (dev/lib/pidfile.sh). Sourced, never run.
 
 HEPS_OPENSTACK_HOME="${HEPS_OPENSTACK_HOME:-/var/lib/heps-openstack}"
 H="$HEPS_OPENSTACK_HOME"
@@ -26,23 +26,7 @@ SERVICES=(keystone placement glance neutron nova-api nova-conductor nova-schedul
 say() { printf '[heps-openstack] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
-start_time_of() { # kernel start time of a pid, to tell it from a later process with the same pid
-    local stat
-    stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
-    stat=${stat##*) }
-    set -- $stat
-    echo "${20}"
-}
-
-# Pid files hold "<pid> <start time>": a pid file can outlive its process (machine restarted,
-# process killed), and the pid may since belong to someone else.
-pid_of() {
-    local file="$RUN/$1.pid"
-    [[ -s "$file" ]] || return 1
-    local pid started
-    read -r pid started <"$file"
-    [[ -n $pid && -n $started && "$(start_time_of "$pid" 2>/dev/null)" == "$started" ]] || return 1
-    echo "$pid"
-}
+# start_time_of and pid_of, shared with dev/samba-ad.
+source "$(dirname "${BASH_SOURCE[0]}")/../../lib/pidfile.sh"
 
 is_running() { pid_of "$1" >/dev/null; }
