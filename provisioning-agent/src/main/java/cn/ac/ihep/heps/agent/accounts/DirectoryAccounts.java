@@ -57,6 +57,9 @@ public final class DirectoryAccounts {
     private final AccountSettings settings;
     private final Clock clock;
     private final AccountNumbers numbers = new AccountNumbers();
+    /** What the last pass without conflicts or errors left in the directories, and when. */
+    private Desired lastClean;
+    private Instant lastCleanAt = Instant.MIN;
 
     public DirectoryAccounts(Database database, ExperimentRepository experiments, AuditLog audit,
             AccountSettings settings, Clock clock) {
@@ -106,11 +109,34 @@ public final class DirectoryAccounts {
      * by the next pass.
      */
     public synchronized SyncReport sync() {
-        long started = System.nanoTime();
         if (!settings.enabled()) {
             return new SyncReport(false, List.of(), 0, 0, List.of(), List.of(), List.of(), Duration.ZERO);
         }
-        Desired desired = database.inTransaction(c -> desired(c, clock.instant()));
+        Instant now = clock.instant();
+        return sync(database.inTransaction(c -> desired(c, now)), now);
+    }
+
+    /**
+     * A pass, unless the accounts and groups the directories should hold are what the last clean
+     * pass (no conflict, no error) left less than {@code checkEvery} ago: then the directories
+     * are not read at all. The reconcile loop runs this; {@code heps accounts sync} runs
+     * {@link #sync()}.
+     */
+    public synchronized SyncReport syncIfChanged(Duration checkEvery) {
+        if (!settings.enabled()) {
+            return sync();
+        }
+        Instant now = clock.instant();
+        Desired desired = database.inTransaction(c -> desired(c, now));
+        if (desired.equals(lastClean) && now.isBefore(lastCleanAt.plus(checkEvery))) {
+            return new SyncReport(true, directories(), desired.groupsByUser().size(), desired.membersByGroup().size(),
+                    List.of(), List.of(), List.of(), Duration.ZERO);
+        }
+        return sync(desired, now);
+    }
+
+    private SyncReport sync(Desired desired, Instant now) {
+        long started = System.nanoTime();
         List<AccountDirectory> directories = new ArrayList<>();
         try {
             settings.ldap().ifPresent(server -> directories.add(PosixDirectory.connect(server)));
@@ -126,6 +152,10 @@ public final class DirectoryAccounts {
             if (report.unchanged()) {
                 LOG.debug("Directory accounts: {} accounts and {} groups already as they should be",
                         report.accounts(), report.groups());
+            }
+            if (report.succeeded()) {
+                lastClean = desired;
+                lastCleanAt = now;
             }
             return report;
         } finally {

@@ -39,7 +39,8 @@ public final class AgentServer implements AutoCloseable {
             throw new ConfigurationException(e.getMessage());
         }
         URI baseUri = api.baseUri(tls != null);
-        ReconcileLoop loop = new ReconcileLoop(context.reconciler(baseUri.toString()), context.directoryAccounts());
+        ReconcileLoop loop = new ReconcileLoop(context.reconciler(baseUri.toString()), context.directoryAccounts(),
+                configuration.accountCheckInterval());
         loop.start(configuration.reconcileInterval());
         return new AgentServer(api, loop, baseUri);
     }

@@ -25,10 +25,16 @@ public final class ReconcileLoop implements AutoCloseable {
     });
     private final Reconciler reconciler;
     private final DirectoryAccounts accounts;
+    private final Duration accountCheckInterval;
 
-    public ReconcileLoop(Reconciler reconciler, DirectoryAccounts accounts) {
+    /**
+     * {@code accountCheckInterval}: how often the directories are read when no member changed
+     * (a pass over thousands of members is thousands of searches on the facility's AD).
+     */
+    public ReconcileLoop(Reconciler reconciler, DirectoryAccounts accounts, Duration accountCheckInterval) {
         this.reconciler = reconciler;
         this.accounts = accounts;
+        this.accountCheckInterval = accountCheckInterval;
     }
 
     public void start(Duration interval) {
@@ -46,7 +52,7 @@ public final class ReconcileLoop implements AutoCloseable {
             return;
         }
         try {
-            SyncReport report = accounts.sync();
+            SyncReport report = accounts.syncIfChanged(accountCheckInterval);
             if (!report.succeeded()) {
                 LOG.warn("Directory accounts: {} conflicts, {} errors (see 'heps accounts list')",
                         report.conflicts().size(), report.errors().size());

@@ -130,6 +130,9 @@ public final class AgentConfiguration {
             false, "loginShell of new accounts.");
     public static final Setting DIRECTORY_TIMEOUT = new Setting("directory-timeout", "PT10S",
             false, "How long a call to LDAP or AD waits to connect and for each answer (ISO-8601 duration).");
+    public static final Setting ACCOUNT_CHECK_INTERVAL = new Setting("account-check-interval", "PT10M",
+            false, "How often the directories are read when no member has changed, to catch changes made behind "
+                    + "the agent's back (ISO-8601 duration). A change of members is acted on at the next pass.");
     public static final Setting TOKEN_KEY_FILE = new Setting("token-key-file", "",
             false, "Private key for 'heps token issue': a PKCS#8 PEM or a private JWK (EC P-256, Ed25519 or RSA).");
     public static final Setting TOKEN_KEY_ID = new Setting("token-key-id", "",
@@ -154,7 +157,7 @@ public final class AgentConfiguration {
             LDAP_URL, LDAP_BIND_DN, LDAP_BIND_PASSWORD, LDAP_PEOPLE_DN, LDAP_GROUPS_DN, LDAP_CA_FILE,
             AD_URL, AD_BIND_DN, AD_BIND_PASSWORD, AD_USERS_DN, AD_GROUPS_DN, AD_UPN_SUFFIX, AD_CA_FILE,
             ACCOUNT_UID_RANGE, ACCOUNT_GID_RANGE, ACCOUNT_PRIMARY_GID, ACCOUNT_HOME_TEMPLATE, ACCOUNT_SHELL,
-            DIRECTORY_TIMEOUT,
+            DIRECTORY_TIMEOUT, ACCOUNT_CHECK_INTERVAL,
             TOKEN_KEY_FILE, TOKEN_KEY_ID, TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_LIFETIME, GUACAMOLE_URL);
 
     private final Map<String, String> fileValues;
@@ -517,6 +520,10 @@ public final class AgentConfiguration {
 
     public Duration directoryTimeout() {
         return positiveDuration(DIRECTORY_TIMEOUT);
+    }
+
+    public Duration accountCheckInterval() {
+        return positiveDuration(ACCOUNT_CHECK_INTERVAL);
     }
 
     private NumberRange range(Setting setting) {

@@ -59,7 +59,7 @@ class DirectoryAccountsLoopTest {
         bed.experiment("P-L-" + bed.suffix, "exp-loop-" + bed.suffix, uma);
 
         try (ReconcileLoop loop = new ReconcileLoop(context.reconciler("http://127.0.0.1:8640"),
-                context.directoryAccounts())) {
+                context.directoryAccounts(), context.configuration().accountCheckInterval())) {
             loop.start(Duration.ofMillis(200));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (bed.adAccount(uma) == null && System.nanoTime() < deadline) {

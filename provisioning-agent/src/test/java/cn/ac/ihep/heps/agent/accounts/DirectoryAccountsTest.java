@@ -17,6 +17,7 @@ import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -48,6 +49,44 @@ class DirectoryAccountsTest {
             dns.add(new DN(value));
         }
         return dns;
+    }
+
+    @Test
+    void theLoopReadsTheDirectoriesOnlyWhenMembersChangedOrTheCheckIntervalPassed() throws Exception {
+        String dora = bed.user("dora");
+        String eli = bed.user("eli");
+        String proposal = "P-C-" + bed.suffix;
+        String group = "exp-c-" + bed.suffix;
+        bed.experiment(proposal, group, dora);
+        DirectoryAccounts agent = bed.agent();
+        Duration tenMinutes = Duration.ofMinutes(10);
+        assertFalse(agent.syncIfChanged(tenMinutes).unchanged(), "the first pass makes the account");
+
+        // Someone deletes the LDAP account behind the agent's back; with no member changed the
+        // loop does not look until the check interval has passed.
+        try (com.unboundid.ldap.sdk.LDAPConnection connection = bed.ldap.server().getConnection()) {
+            connection.delete(bed.ldapAccount(dora).getDN());
+        }
+        SyncReport quiet = agent.syncIfChanged(tenMinutes);
+        assertTrue(quiet.unchanged() && quiet.succeeded(), quiet.toString());
+        assertEquals(1, quiet.accounts());
+        assertNull(bed.ldapAccount(dora), "not read, not repaired");
+
+        // A new member is acted on at once, and the pass that does it repairs the deleted account too.
+        bed.experiment(proposal, group, dora, eli);
+        SyncReport changed = agent.syncIfChanged(tenMinutes);
+        assertTrue(changed.succeeded(), changed.toString());
+        assertNotNull(bed.ldapAccount(eli));
+        assertNotNull(bed.ldapAccount(dora), "the deleted account is made again");
+        assertNotNull(bed.adAccount(eli));
+
+        // Once the check interval has passed (zero here) the directories are read again.
+        try (com.unboundid.ldap.sdk.LDAPConnection connection = bed.ldap.server().getConnection()) {
+            connection.delete(bed.ldapAccount(eli).getDN());
+        }
+        assertTrue(agent.syncIfChanged(tenMinutes).unchanged());
+        assertFalse(agent.syncIfChanged(Duration.ZERO).unchanged());
+        assertNotNull(bed.ldapAccount(eli));
     }
 
     @Test
