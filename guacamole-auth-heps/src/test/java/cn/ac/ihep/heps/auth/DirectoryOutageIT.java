@@ -12,8 +12,13 @@ import cn.ac.ihep.heps.testsupport.guacamole.TestRequest;
 import cn.ac.ihep.heps.testsupport.ldap.DirectoryFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.guacamole.net.auth.credentials.GuacamoleInvalidCredentialsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +66,52 @@ class DirectoryOutageIT {
 
             primary.restart();
             assertEquals("alice", login(guacamole));
+        }
+    }
+
+    /**
+     * A pool holding several connections to the first server when it dies: every one of them is
+     * dead, and the next login must still reach the second server, not be refused.
+     */
+    @Test
+    void aServerDyingUnderAFullPoolFailsOverForTheNextLogin(@TempDir Path dir) throws Exception {
+        Path keys = dir.resolve("jwks.json");
+        Files.writeString(keys, SigningKey.jwks(List.of(KEY)));
+        try (DirectoryFixture primary = DirectoryFixture.posix(); DirectoryFixture secondary = DirectoryFixture.posix();
+             GuacamoleHarness guacamole = GuacamoleHarness.builder()
+                .properties(Map.of(
+                        "heps-jwt-issuer", TokenMint.ISSUER,
+                        "heps-jwt-audience", TokenMint.AUDIENCE,
+                        "heps-jwt-keys", keys.toString(),
+                        "heps-ldap-urls", primary.url() + " " + secondary.url(),
+                        "heps-ldap-bind-dn", primary.bindDn(),
+                        "heps-ldap-bind-password", primary.bindPassword(),
+                        "heps-ldap-user-base-dn", primary.userBaseDn(),
+                        "heps-ldap-group-base-dn", primary.groupBaseDn(),
+                        "heps-ldap-pool-size", "6",
+                        "heps-ldap-timeout", "1000"))
+                .extension(BuiltExtension.jar())
+                .start()) {
+            // Concurrent logins fill the pool with connections to the first server.
+            ExecutorService logins = Executors.newFixedThreadPool(6);
+            try {
+                for (int round = 0; round < 5; round++) {
+                    List<Future<String>> users = new ArrayList<>();
+                    for (int i = 0; i < 6; i++) {
+                        users.add(logins.submit(() -> login(guacamole)));
+                    }
+                    for (Future<String> user : users) {
+                        assertEquals("alice", user.get(10, TimeUnit.SECONDS));
+                    }
+                }
+            } finally {
+                logins.shutdownNow();
+            }
+
+            primary.stop();
+            for (int i = 0; i < 6; i++) {
+                assertEquals("alice", login(guacamole), "login " + (i + 1) + " after the first server died");
+            }
         }
     }
 

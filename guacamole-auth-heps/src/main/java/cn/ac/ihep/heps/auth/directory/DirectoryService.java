@@ -125,14 +125,21 @@ public final class DirectoryService implements AutoCloseable {
     }
 
     private SearchResult search(SearchRequest request) throws LDAPException {
-        try {
-            return pool.search(request);
-        }
-        catch (LDAPException e) {
-            // A size-limit answer still carries the entries we asked for (we only need to know "more than one").
-            if (e.getResultCode() == ResultCode.SIZE_LIMIT_EXCEEDED && e instanceof com.unboundid.ldap.sdk.LDAPSearchException s)
-                return s.getSearchResult();
-            throw e;
+        // When a server dies, every pooled connection to it is dead. The pool retries an operation
+        // once, and that retry can meet another dead connection, so a login in flight would be
+        // refused although the failover server answers: try once more per pooled connection.
+        // Only a connection that died is retried; a server that cannot be reached at all is not.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return pool.search(request);
+            }
+            catch (LDAPException e) {
+                // A size-limit answer still carries the entries we asked for (we only need to know "more than one").
+                if (e.getResultCode() == ResultCode.SIZE_LIMIT_EXCEEDED && e instanceof com.unboundid.ldap.sdk.LDAPSearchException s)
+                    return s.getSearchResult();
+                if (e.getResultCode() != ResultCode.SERVER_DOWN || attempt > pool.getMaximumAvailableConnections())
+                    throw e;
+            }
         }
     }
 
