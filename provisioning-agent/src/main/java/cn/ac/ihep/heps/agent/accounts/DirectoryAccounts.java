@@ -182,16 +182,28 @@ public final class DirectoryAccounts {
         }
 
         void account(String username) {
-            String subject = "account:" + username;
+            attempt("account:" + username, () -> accountAttempt(username));
+        }
+
+        /** One look and one round of changes, in a form {@link #attempt} can repeat. */
+        private interface Attempt {
+            boolean run() throws LDAPException;
+        }
+
+        /**
+         * Runs {@code attempt} until it reports no concurrent change, at most {@link #ATTEMPTS}
+         * times, and records a refusal or an error for {@code subject} instead of throwing.
+         */
+        private void attempt(String subject, Attempt attempt) {
             current = null;
             try {
-                for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+                for (int round = 1; round <= ATTEMPTS; round++) {
                     try {
-                        if (accountAttempt(username)) {
+                        if (attempt.run()) {
                             return;
                         }
                     } catch (LDAPException e) {
-                        if (!raced(e) || attempt == ATTEMPTS) {
+                        if (!raced(e) || round == ATTEMPTS) {
                             throw e;
                         }
                     }
@@ -316,27 +328,7 @@ public final class DirectoryAccounts {
         }
 
         void group(String name, SortedSet<String> members) {
-            String subject = "group:" + name;
-            current = null;
-            try {
-                for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-                    try {
-                        if (groupAttempt(name, members)) {
-                            return;
-                        }
-                    } catch (LDAPException e) {
-                        if (!raced(e) || attempt == ATTEMPTS) {
-                            throw e;
-                        }
-                    }
-                }
-                error(subject, "the database or the directories kept changing under the agent (" + ATTEMPTS
-                        + " attempts); retried next pass");
-            } catch (LDAPException e) {
-                refused(e, subject);
-            } catch (AccountException e) {
-                error(subject, e.getMessage());
-            }
+            attempt("group:" + name, () -> groupAttempt(name, members));
         }
 
         private boolean groupAttempt(String name, SortedSet<String> members) throws LDAPException {
