@@ -34,22 +34,8 @@ class DirectoryOutageIT {
 
     @Test
     void failoverThenOutageThenRecovery(@TempDir Path dir) throws Exception {
-        Path keys = dir.resolve("jwks.json");
-        Files.writeString(keys, SigningKey.jwks(List.of(KEY)));
         try (DirectoryFixture primary = DirectoryFixture.posix(); DirectoryFixture secondary = DirectoryFixture.posix();
-             GuacamoleHarness guacamole = GuacamoleHarness.builder()
-                .properties(Map.of(
-                        "heps-jwt-issuer", TokenMint.ISSUER,
-                        "heps-jwt-audience", TokenMint.AUDIENCE,
-                        "heps-jwt-keys", keys.toString(),
-                        "heps-ldap-urls", primary.url() + " " + secondary.url(),
-                        "heps-ldap-bind-dn", primary.bindDn(),
-                        "heps-ldap-bind-password", primary.bindPassword(),
-                        "heps-ldap-user-base-dn", primary.userBaseDn(),
-                        "heps-ldap-group-base-dn", primary.groupBaseDn(),
-                        "heps-ldap-timeout", "1000"))
-                .extension(BuiltExtension.jar())
-                .start()) {
+             GuacamoleHarness guacamole = start(dir, primary, secondary, Map.of())) {
 
             assertEquals("alice", login(guacamole));
             assertTrue(primary.searchCount() > 0);
@@ -75,23 +61,8 @@ class DirectoryOutageIT {
      */
     @Test
     void aServerDyingUnderAFullPoolFailsOverForTheNextLogin(@TempDir Path dir) throws Exception {
-        Path keys = dir.resolve("jwks.json");
-        Files.writeString(keys, SigningKey.jwks(List.of(KEY)));
         try (DirectoryFixture primary = DirectoryFixture.posix(); DirectoryFixture secondary = DirectoryFixture.posix();
-             GuacamoleHarness guacamole = GuacamoleHarness.builder()
-                .properties(Map.of(
-                        "heps-jwt-issuer", TokenMint.ISSUER,
-                        "heps-jwt-audience", TokenMint.AUDIENCE,
-                        "heps-jwt-keys", keys.toString(),
-                        "heps-ldap-urls", primary.url() + " " + secondary.url(),
-                        "heps-ldap-bind-dn", primary.bindDn(),
-                        "heps-ldap-bind-password", primary.bindPassword(),
-                        "heps-ldap-user-base-dn", primary.userBaseDn(),
-                        "heps-ldap-group-base-dn", primary.groupBaseDn(),
-                        "heps-ldap-pool-size", "6",
-                        "heps-ldap-timeout", "1000"))
-                .extension(BuiltExtension.jar())
-                .start()) {
+             GuacamoleHarness guacamole = start(dir, primary, secondary, Map.of("heps-ldap-pool-size", "6"))) {
             // Concurrent logins fill the pool with connections to the first server.
             ExecutorService logins = Executors.newFixedThreadPool(6);
             try {
@@ -113,6 +84,25 @@ class DirectoryOutageIT {
                 assertEquals("alice", login(guacamole), "login " + (i + 1) + " after the first server died");
             }
         }
+    }
+
+    /** Guacamole with the built extension, the two servers in failover order and a 1 s timeout. */
+    private static GuacamoleHarness start(Path dir, DirectoryFixture primary, DirectoryFixture secondary,
+            Map<String, String> extra) throws Exception {
+        Path keys = dir.resolve("jwks.json");
+        Files.writeString(keys, SigningKey.jwks(List.of(KEY)));
+        Map<String, String> properties = new java.util.HashMap<>(Map.of(
+                "heps-jwt-issuer", TokenMint.ISSUER,
+                "heps-jwt-audience", TokenMint.AUDIENCE,
+                "heps-jwt-keys", keys.toString(),
+                "heps-ldap-urls", primary.url() + " " + secondary.url(),
+                "heps-ldap-bind-dn", primary.bindDn(),
+                "heps-ldap-bind-password", primary.bindPassword(),
+                "heps-ldap-user-base-dn", primary.userBaseDn(),
+                "heps-ldap-group-base-dn", primary.groupBaseDn(),
+                "heps-ldap-timeout", "1000"));
+        properties.putAll(extra);
+        return GuacamoleHarness.builder().properties(properties).extension(BuiltExtension.jar()).start();
     }
 
     private static String login(GuacamoleHarness guacamole) throws Exception {
