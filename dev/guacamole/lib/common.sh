@@ -48,8 +48,9 @@ missing_prerequisite() {
 }
 
 # Guacamole logs an extension whose provider failed to start as loaded all the same; these
-# lines are how such a failure shows (AuthenticationProviderFacade).
+# lines are how such a failure shows (Guacamole's ProviderFactory and ExtensionModule, and the
+# resolver's own refusal to run half-configured).
 extension_failures() {
-    grep -h -E 'extension failed to start|Failed to load extension|Extension .* could not be loaded' \
+    grep -h -E 'extension failed to start|Extension .* could not be loaded|desktop resolver could not start' \
         "$LOG/tomcat.out" 2>/dev/null || true
 }
