@@ -74,6 +74,10 @@ public class ConfigurationService {
     private static final IntegerGuacamoleProperty VNC_COLOR_DEPTH = integer("heps-vnc-color-depth");
     private static final StringGuacamoleProperty VNC_PARAMETERS = string("heps-vnc-parameters");
 
+    // Sharing
+
+    private static final BooleanGuacamoleProperty SHARING_ENABLED = bool("heps-sharing-enabled");
+
     // Recording
 
     private static final StringGuacamoleProperty RECORDING_PATH = string("heps-recording-path");
@@ -256,6 +260,11 @@ public class ConfigurationService {
 
     public String getRecordingName() throws GuacamoleException {
         return nonBlank(RECORDING_NAME, DEFAULT_RECORDING_NAME);
+    }
+
+    /** Whether desktop sessions offer Guacamole's share links (view-only and full control). */
+    public boolean isSharingEnabled() throws GuacamoleException {
+        return environment.getProperty(SHARING_ENABLED, true);
     }
 
     /** Guacamole's own {@code case-sensitivity}: how usernames and group names compare. */

@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.guacamole.resolver;
 
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndexService;
+import cn.ac.ihep.heps.guacamole.resolver.share.ShareLinkAuthenticator;
 import cn.ac.ihep.heps.guacamole.resolver.user.DesktopUserContextService;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Offers every authenticated user, whoever authenticated them, their desktop VMs as
- * connections. It authenticates no one itself.
+ * connections. It authenticates no one itself but the holders of share links, who join a
+ * session its owner shared from Guacamole's menu.
  *
  * <p>A resolver that cannot start (unreadable configuration, no OpenStack credentials) does
  * not throw from its constructor: Guacamole would log the extension as loaded, drop it, and
@@ -70,6 +72,15 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
     @Override
     public String getIdentifier() {
         return IDENTIFIER;
+    }
+
+    /** Share links only ({@code heps_share}); every other sign-in is another extension's. */
+    @Override
+    public AuthenticatedUser authenticateUser(Credentials credentials) throws GuacamoleException {
+        if (injector == null) {
+            return null;
+        }
+        return injector.getInstance(ShareLinkAuthenticator.class).authenticate(credentials).orElse(null);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package cn.ac.ihep.heps.guacamole.resolver;
 
+import cn.ac.ihep.heps.guacamole.resolver.share.LiveSessions;
+import cn.ac.ihep.heps.guacamole.resolver.share.ShareLinkAuthenticator;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopFactory;
@@ -42,5 +44,7 @@ public class VmResolverModule extends AbstractModule {
         bind(ConnectionProfileFactory.class);
         bind(DesktopWakeService.class);
         bind(DesktopUserContextService.class);
+        bind(LiveSessions.class);
+        bind(ShareLinkAuthenticator.class);
     }
 }

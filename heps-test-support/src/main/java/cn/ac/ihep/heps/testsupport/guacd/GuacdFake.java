@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  * {@code timezone} / {@code name}, and on {@code connect} checks the value count the way
  * guacd does: a mismatch gets an {@code error} instead of {@code ready}. Each completed
  * handshake is recorded; the connection then stays open, silent, until the client closes it.
+ * A {@code select} of a {@code $…} id joins a connection this fake made ready (sharing), with
+ * that connection's parameters; an unknown id is dropped, as guacd drops it.
  */
 public final class GuacdFake implements AutoCloseable {
 
@@ -43,6 +45,8 @@ public final class GuacdFake implements AutoCloseable {
     private final BlockingQueue<GuacdHandshake> handshakes = new LinkedBlockingQueue<>();
     private final List<String> refusals = new CopyOnWriteArrayList<>();
     private final List<Socket> clients = new CopyOnWriteArrayList<>();
+    /** Protocol of each connection this fake made ready, by its {@code $…} id, so others can join it. */
+    private final Map<String, String> connections = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private GuacdFake(ServerSocket serverSocket) {
@@ -127,7 +131,14 @@ public final class GuacdFake implements AutoCloseable {
             return;
         }
         String protocol = select.get(1);
-        List<String> arguments = GuacdArguments.forProtocol(protocol).orElse(null);
+        if (protocol.startsWith("$")) {
+            // Joining a running connection: guacd closes the socket when the id is unknown.
+            if (!connections.containsKey(protocol)) {
+                refusals.add("Connection \"" + protocol + "\" does not exist");
+                return;
+            }
+        }
+        List<String> arguments = GuacdArguments.forProtocol(connections.getOrDefault(protocol, protocol)).orElse(null);
         if (arguments == null) {
             refuse(writer, "Protocol \"" + protocol + "\" is not supported", UNSUPPORTED);
             return;
@@ -191,9 +202,11 @@ public final class GuacdFake implements AutoCloseable {
         for (int i = 0; i < arguments.size(); i++) {
             parameters.put(arguments.get(i), parameterValues.get(i));
         }
+        String connectionId = protocol.startsWith("$") ? protocol : "$" + UUID.randomUUID();
+        connections.putIfAbsent(connectionId, protocol);
         handshakes.add(new GuacdHandshake(protocol, parameters, clientVersion, extras.size(),
-                extras.audio(), extras.video(), extras.image(), extras.timezone(), extras.name()));
-        GuacamoleInstructionCodec.write(writer, "ready", List.of("$" + UUID.randomUUID()));
+                extras.audio(), extras.video(), extras.image(), extras.timezone(), extras.name(), connectionId));
+        GuacamoleInstructionCodec.write(writer, "ready", List.of(connectionId));
     }
 
     private List<String> expect(Reader reader, String opcode) throws IOException {

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param size the arguments of {@code size} (width, height, dpi)
  * @param timezone the argument of {@code timezone}, or null when not sent
  * @param name the argument of {@code name}, or null when not sent
+ * @param connectionId the {@code $…} id in guacd's {@code ready}: a new one, or the joined one
  */
 public record GuacdHandshake(
         String protocol,
@@ -23,7 +24,8 @@ public record GuacdHandshake(
         List<String> videoMimetypes,
         List<String> imageMimetypes,
         String timezone,
-        String name) {
+        String name,
+        String connectionId) {
 
     public GuacdHandshake {
         parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));

@@ -3,6 +3,9 @@ package cn.ac.ihep.heps.guacamole.resolver.connection;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopPrincipal;
 import cn.ac.ihep.heps.guacamole.resolver.power.DesktopWakeService;
+import cn.ac.ihep.heps.guacamole.resolver.share.LiveSessions;
+import cn.ac.ihep.heps.guacamole.resolver.share.ShareMode;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Date;
 import java.util.Map;
@@ -29,14 +32,19 @@ public class DesktopConnection extends AbstractConnection {
     private final DesktopWakeService wakeService;
     private final ConnectionProfileFactory profiles;
     private final GuacamoleProxyConfiguration guacd;
+    private final LiveSessions sessions;
+    private final boolean shareable;
 
     public DesktopConnection(Desktop desktop, DesktopPrincipal principal, DesktopWakeService wakeService,
-            ConnectionProfileFactory profiles, GuacamoleProxyConfiguration guacd, String parentIdentifier) {
+            ConnectionProfileFactory profiles, GuacamoleProxyConfiguration guacd, String parentIdentifier,
+            LiveSessions sessions, boolean shareable) {
         this.desktop = desktop;
         this.principal = principal;
         this.wakeService = wakeService;
         this.profiles = profiles;
         this.guacd = guacd;
+        this.sessions = sessions;
+        this.shareable = shareable;
         setIdentifier(desktop.id());
         setName(DesktopNames.displayName(desktop));
         setParentIdentifier(parentIdentifier);
@@ -52,7 +60,9 @@ public class DesktopConnection extends AbstractConnection {
         GuacamoleConfiguration config = profiles.configurationFor(ready, principal.username());
         // Tokens are interpreted so recording names can use ${GUAC_USERNAME}, ${GUAC_DATE}, …
         SimpleConnection target = new SimpleConnection(getName(), getIdentifier(), guacd, config, true);
-        return target.connect(info, tokens);
+        // Tracked, so the session can be shared from Guacamole's menu while it lasts.
+        return sessions.track(target.connect(info, tokens), ready, principal.username(),
+                tokens == null ? null : tokens.get("GUAC_CLIENT_ADDRESS"));
     }
 
     @Override
@@ -92,8 +102,13 @@ public class DesktopConnection extends AbstractConnection {
         return null;
     }
 
+    /** View-only and full-control sharing of the session, unless the site turned sharing off. */
     @Override
     public Set<String> getSharingProfileIdentifiers() {
-        return Collections.emptySet();
+        if (!shareable) {
+            return Collections.emptySet();
+        }
+        return Arrays.stream(ShareMode.values()).map(mode -> mode.profileIdentifier(desktop.id()))
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 }

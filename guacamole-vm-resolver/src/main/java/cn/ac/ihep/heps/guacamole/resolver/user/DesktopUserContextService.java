@@ -4,6 +4,10 @@ import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService.NoDesktopAction;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.connection.DesktopConnection;
+import cn.ac.ihep.heps.guacamole.resolver.share.LiveSessions;
+import cn.ac.ihep.heps.guacamole.resolver.share.SharedDesktopConnection;
+import cn.ac.ihep.heps.guacamole.resolver.share.SharedDesktopUser;
+import cn.ac.ihep.heps.guacamole.resolver.share.SharedDesktopUserContext;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndexService;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopLookup;
@@ -40,19 +44,25 @@ public class DesktopUserContextService {
     private final DesktopWakeService wakeService;
     private final ConnectionProfileFactory profiles;
     private final ConfigurationService configuration;
+    private final LiveSessions sessions;
 
     @Inject
     public DesktopUserContextService(AuthenticationProvider authProvider, DesktopIndexService index,
-            DesktopWakeService wakeService, ConnectionProfileFactory profiles, ConfigurationService configuration) {
+            DesktopWakeService wakeService, ConnectionProfileFactory profiles, ConfigurationService configuration,
+            LiveSessions sessions) {
         this.authProvider = authProvider;
         this.index = index;
         this.wakeService = wakeService;
         this.profiles = profiles;
         this.configuration = configuration;
+        this.sessions = sessions;
     }
 
     /** The user's desktops as a user context; null for the anonymous user. */
     public UserContext getUserContext(AuthenticatedUser user) throws GuacamoleException {
+        if (user instanceof SharedDesktopUser shared) {
+            return sharedContext(shared);
+        }
         String username = user.getIdentifier();
         if (username == null || username.isBlank() || AuthenticatedUser.ANONYMOUS_IDENTIFIER.equals(username)) {
             return null;
@@ -88,11 +98,18 @@ public class DesktopUserContextService {
 
     private UserContext context(DesktopPrincipal principal, List<Desktop> desktops) throws GuacamoleException {
         GuacamoleProxyConfiguration guacd = desktops.isEmpty() ? null : configuration.getGuacdProxyConfiguration();
+        boolean shareable = configuration.isSharingEnabled();
         List<DesktopConnection> connections = new ArrayList<>(desktops.size());
         for (Desktop desktop : desktops) {
             connections.add(new DesktopConnection(desktop, principal, wakeService, profiles, guacd,
-                    DesktopUserContext.ROOT_GROUP));
+                    DesktopUserContext.ROOT_GROUP, sessions, shareable));
         }
-        return new DesktopUserContext(authProvider, principal.username(), connections);
+        return new DesktopUserContext(authProvider, principal.username(), connections, sessions);
+    }
+
+    /** A share link's user: the one session it opens, joined in its mode. */
+    private UserContext sharedContext(SharedDesktopUser user) throws GuacamoleException {
+        return new SharedDesktopUserContext(authProvider, new SharedDesktopConnection(user.grant(), sessions,
+                configuration.getGuacdProxyConfiguration(), DesktopUserContext.ROOT_GROUP));
     }
 }
