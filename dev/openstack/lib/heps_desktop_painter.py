@@ -66,6 +66,9 @@ def main():
         root.after(int((1.0 - now % 1.0) * 1000) + 5, tick)
 
     tick()
+    # The pointer into the box: X servers start it at a corner, and the corners stay the pure
+    # identity colour for VNC clients that get the cursor drawn into the picture.
+    root.after(100, lambda: root.event_generate("<Motion>", warp=True, x=middle, y=top + BOX_HEIGHT // 2))
     root.mainloop()
 
 

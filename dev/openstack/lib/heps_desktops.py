@@ -93,9 +93,9 @@ def identity_colour(server_id):
     return "%02x%02x%02x" % (0x40 + (b0 & 0x7F), 0x40 + (b1 & 0x7F), 0x40 + (b2 & 0x7F))
 
 
-def command(argv, timeout=COMMAND_TIMEOUT, check=True):
+def command(argv, timeout=COMMAND_TIMEOUT, check=True, env=None):
     """Runs a short command; its output on failure becomes the exception's message."""
-    result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, env=env)
     if check and result.returncode != 0:
         raise RuntimeError("%s failed (exit %d): %s" % (" ".join(argv[:6]), result.returncode,
                                                          result.stderr.decode(errors="replace").strip()[:300]))
@@ -562,6 +562,11 @@ class Desktop:
                 log.error("desktop %s: Xvfb :%d did not come up within %d s (log %s)", self.id, self.display,
                           XVFB_READY_TIMEOUT, os.path.join(self.log_dir, "xvfb.log"))
                 self.stop_process("xvfb")
+                return
+            # The root window in the identity colour before anyone can look: the painter's window
+            # covers it a moment later, and the corners never show anything else.
+            command(["ip", "netns", "exec", self.netns, "xsetroot", "-solid", "#" + identity_colour(self.id)],
+                    env={"PATH": GUEST_PATH, **self.x_env()})
         finally:
             os.close(ready_read)
             if ready_write is not None:
