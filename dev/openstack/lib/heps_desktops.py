@@ -376,6 +376,7 @@ class Desktop:
         self.network_ready = False   # checked in full since this boot was seen
         self.children.clear()
         self.last_start = {}         # name -> monotonic time of the last start
+        self.ran = set()             # names that ran in this boot: seen running, or started
         self.active_since = None     # when this boot was first seen ACTIVE
         self.guest = None            # what the first boot found (guest.json)
         self.enrollment_done = False  # the enrollment step ran (or needs not) in this boot
@@ -427,18 +428,24 @@ class Desktop:
         os.replace(self.pid_file(name) + ".tmp", self.pid_file(name))
         self.children[name] = child
         self.last_start[name] = time.monotonic()
+        self.ran.add(name)
         return child
 
     def may_start(self, name):
-        """False while a process that just died waits out its restart backoff."""
-        last = self.last_start.get(name)
-        if last is None:
+        """False while a process that died in this boot waits out its restart backoff."""
+        if name not in self.ran:
             return True
-        if time.monotonic() - last < RESTART_BACKOFF:
+        if time.monotonic() - self.last_start.get(name, 0.0) < RESTART_BACKOFF:
             return False
         log.warning("desktop %s: %s exited, starting it again (log %s)", self.id, name,
                     os.path.join(self.log_dir, name + ".log"))
         return True
+
+    def first_start(self, name, what):
+        """Logs how long the guest took to offer its desktop; restarts have their own warning."""
+        if name not in self.ran:
+            log.info("desktop %s: %s (%.1f s after ACTIVE was seen)", self.id, what,
+                     time.monotonic() - self.active_since)
 
     # --- network
 
@@ -486,6 +493,7 @@ class Desktop:
             self.active_since = time.monotonic()
             self.display = self._read_json("server.json").get("display")
             running = [name for name in PROCESSES if self.pid(name) is not None]
+            self.ran.update(running)
             log.info("desktop %s %s at %s (%s): %s", self.id, printable(server.name), server.address,
                      "windows" if os_type == "windows" else "linux",
                      "adopted, running " + ", ".join(running) if running else "booting")
@@ -524,12 +532,11 @@ class Desktop:
         self.ensure_enrollment(server)
         if os.path.isfile(self.vncpasswd) and self.pid("x11vnc") is None and self.may_start("x11vnc"):
             # IPv4 only, no remote control, no external commands: port 5900 is all it offers.
+            self.first_start("x11vnc", "x11vnc on %s:%d" % (server.address, VNC_PORT))
             self.spawn("x11vnc", ["x11vnc", "-display", ":%d" % self.display, "-auth", self.xauthority,
                                   "-rfbport", str(VNC_PORT), "-rfbauth", self.vncpasswd, "-forever", "-shared",
-                                  "-desktop", server.name, "-noipv6", "-listen", "0.0.0.0", "-norc",
-                                  "-nocmds", "-noremote", "-nolookup"], self.x_env())
-            log.info("desktop %s: x11vnc on %s:%d (%.1f s after ACTIVE was seen)", self.id, server.address,
-                     VNC_PORT, time.monotonic() - self.active_since)
+                                  "-desktop", server.name, "-noipv6", "-rfbportv6", "-1", "-listen", "0.0.0.0",
+                                  "-norc", "-nocmds", "-noremote", "-nolookup"], self.x_env())
 
     def x_env(self):
         return {"DISPLAY": ":%d" % self.display, "XAUTHORITY": self.xauthority}
@@ -636,11 +643,10 @@ class Desktop:
             f.write(xrdp_ini(server, self.log_dir))
         # xrdp reads /etc/xrdp and writes /run/xrdp/xrdp.pid by fixed paths: each guest gets its
         # own over them in a private mount namespace, so several run at once.
+        self.first_start("xrdp", "xrdp on %s:%d" % (server.address, RDP_PORT))
         self.spawn("xrdp", ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
                             'mount --bind "$1" /etc/xrdp && mount --bind "$2" /run/xrdp && '
                             'exec xrdp --nodaemon --config /etc/xrdp/xrdp.ini', "xrdp", etc, run])
-        log.info("desktop %s: xrdp on %s:%d (%.1f s after ACTIVE was seen)", self.id, server.address, RDP_PORT,
-                 time.monotonic() - self.active_since)
 
     def stop_process(self, name):
         pid = self.pid(name)
