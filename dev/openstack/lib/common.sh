@@ -21,7 +21,8 @@ DB_PREFIX=heps_os_
 RABBIT_VHOST=heps-openstack
 
 # Order matters: down stops them in reverse.
-SERVICES=(keystone placement glance neutron nova-api nova-conductor nova-scheduler nova-compute-1 nova-compute-2)
+SERVICES=(keystone placement glance neutron nova-api nova-conductor nova-scheduler nova-compute-1 nova-compute-2
+          heps-desktops)
 
 say() { printf '[heps-openstack] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }

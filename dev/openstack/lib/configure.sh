@@ -256,7 +256,9 @@ EOT
     cp /usr/lib/python3/dist-packages/neutron/tests/etc/api-paste.ini "$ETC/neutron/api-paste.ini"
 
     # The mechanism driver is found through its entry point, like any ML2 driver.
-    cp "$LIB/wsgi_serve.py" "$LIB/heps_ml2_bind.py" "$LIB/heps_compute.py" "$H/lib/"
+    cp "$LIB/wsgi_serve.py" "$LIB/heps_ml2_bind.py" "$LIB/heps_compute.py" "$LIB/heps_desktops.py" \
+        "$LIB/heps_desktop_painter.py" "$H/lib/"
+    cp -r "$LIB/guest-bin" "$H/lib/"
     mkdir -p "$H/lib/heps_ml2_bind-1.0.dist-info"
     printf 'Metadata-Version: 2.1\nName: heps-ml2-bind\nVersion: 1.0\n' >"$H/lib/heps_ml2_bind-1.0.dist-info/METADATA"
     printf '[neutron.ml2.mechanism_drivers]\nheps_bind_any = heps_ml2_bind:BindAnyPortDriver\n' \

@@ -36,14 +36,21 @@ public final class OpenStackTestBed {
     public static final String GPU_RESOURCE_CLASS = "CUSTOM_GPU_A100";
     public static final String GPU_ALIAS = "a100";
     public static final String[] COMPUTE_HOSTS = {"heps-compute-1", "heps-compute-2"};
+    /** The host's address on the VM network (bridge heps-br0): guests reach services bound here. */
+    public static final String VM_GATEWAY = "10.42.0.1";
+    /** The VNC port of a Linux desktop and the RDP port of a Windows one, at the VM's own address. */
+    public static final int VNC_PORT = 5900;
+    public static final int RDP_PORT = 3389;
 
     private static final String START_IT = "Start it with `sudo dev/openstack/up` from the repository root "
             + "(it prints the OS_CLIENT_CONFIG_FILE / OS_CLOUD to export).";
 
     private final Path cloudsYaml;
+    private final Path home;
 
-    private OpenStackTestBed(Path cloudsYaml) {
+    private OpenStackTestBed(Path cloudsYaml, Path home) {
         this.cloudsYaml = cloudsYaml;
+        this.home = home;
     }
 
     /** The running test bed; fails the calling test when it is not running. */
@@ -56,7 +63,7 @@ public final class OpenStackTestBed {
         if (!Files.isReadable(cloudsYaml)) {
             throw new AssertionError("The OpenStack test bed is not set up: no readable " + cloudsYaml + ". " + START_IT);
         }
-        OpenStackTestBed bed = new OpenStackTestBed(cloudsYaml);
+        OpenStackTestBed bed = new OpenStackTestBed(cloudsYaml, home(env));
         String keystone = bed.credentials(CLOUD).identityV3Url();
         if (!answers(keystone)) {
             throw new AssertionError("The OpenStack test bed is not running: Keystone at " + keystone
@@ -70,8 +77,21 @@ public final class OpenStackTestBed {
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);
         }
+        return home(env).resolve("clouds.yaml");
+    }
+
+    static Path home(Map<String, String> env) {
         String home = env.get("HEPS_OPENSTACK_HOME");
-        return Path.of(home != null && !home.isBlank() ? home : "/var/lib/heps-openstack", "clouds.yaml");
+        return Path.of(home != null && !home.isBlank() ? home : "/var/lib/heps-openstack");
+    }
+
+    /**
+     * The state directory the bed's desktop daemon keeps for a server, its guest's "disk":
+     * {@code root/} (the files the guest wrote, e.g. {@code root/etc/heps/vncpasswd}), {@code log/}.
+     * It exists from the server's first ACTIVE until the server is deleted; root only.
+     */
+    public Path desktopState(String serverId) {
+        return home.resolve("desktops").resolve(serverId);
     }
 
     public Path cloudsYaml() {
