@@ -49,6 +49,19 @@ public final class AgentConfiguration {
             true, "Password of api-tls-keystore; or api-tls-keystore-password-file.");
     public static final Setting API_TLS_CLIENT_CA = new Setting("api-tls-client-ca", "",
             false, "PKCS#12 truststore of client CAs. When set, the API requires client certificates (mutual TLS).");
+    public static final Setting API_REQUEST_TIMEOUT = new Setting("api-request-timeout", "PT10S",
+            false, "A client must send a request's headers within this of connecting, and its body within this of "
+                    + "its headers, or it is disconnected (ISO-8601 duration).");
+    public static final Setting API_IDLE_TIMEOUT = new Setting("api-idle-timeout", "PT30S",
+            false, "How long a kept-alive API connection may sit idle before it is closed (ISO-8601 duration).");
+    public static final Setting API_MAX_CONNECTIONS = new Setting("api-max-connections", "512",
+            false, "Open API connections at most; further clients wait to be accepted.");
+    public static final Setting API_MAX_CONNECTIONS_PER_ADDRESS = new Setting("api-max-connections-per-address", "32",
+            false, "Open API connections at most from one client address; more are closed at once.");
+    public static final Setting API_MAX_CONCURRENT_REQUESTS = new Setting("api-max-concurrent-requests", "32",
+            false, "API requests handled at once; further ones wait in a queue.");
+    public static final Setting API_MAX_QUEUED_REQUESTS = new Setting("api-max-queued-requests", "256",
+            false, "API requests that may wait (each at most api-request-timeout); beyond that the answer is 503.");
     public static final Setting AGENT_URL = new Setting("agent-url", "",
             false, "URL at which desktop VMs reach the agent's API (for the one-time VNC secret fetch). "
                     + "Empty: http://<api-listen>.");
@@ -149,7 +162,9 @@ public final class AgentConfiguration {
     /** Every setting, in the order of the README table. */
     public static final List<Setting> ALL = List.of(
             DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, HOME, AGENT_ID,
-            API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA, AGENT_URL,
+            API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA,
+            API_REQUEST_TIMEOUT, API_IDLE_TIMEOUT, API_MAX_CONNECTIONS, API_MAX_CONNECTIONS_PER_ADDRESS,
+            API_MAX_CONCURRENT_REQUESTS, API_MAX_QUEUED_REQUESTS, AGENT_URL,
             ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
             BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
             VNC_SITE_SECRET,
@@ -287,6 +302,19 @@ public final class AgentConfiguration {
         return duration;
     }
 
+    private int positiveInt(Setting setting) {
+        try {
+            int number = Integer.parseInt(value(setting).trim());
+            if (number > 0) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigurationException("The setting " + setting.property() + " (" + setting.environmentVariable()
+                + ") must be a whole number above zero, not '" + value(setting) + "'");
+    }
+
     private static List<String> list(String value, String separator) {
         return Arrays.stream(value.split(separator)).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
@@ -338,6 +366,30 @@ public final class AgentConfiguration {
 
     public Optional<Path> apiTlsClientCa() {
         return optional(API_TLS_CLIENT_CA).map(Path::of);
+    }
+
+    public Duration apiRequestTimeout() {
+        return positiveDuration(API_REQUEST_TIMEOUT);
+    }
+
+    public Duration apiIdleTimeout() {
+        return positiveDuration(API_IDLE_TIMEOUT);
+    }
+
+    public int apiMaxConnections() {
+        return positiveInt(API_MAX_CONNECTIONS);
+    }
+
+    public int apiMaxConnectionsPerAddress() {
+        return positiveInt(API_MAX_CONNECTIONS_PER_ADDRESS);
+    }
+
+    public int apiMaxConcurrentRequests() {
+        return positiveInt(API_MAX_CONCURRENT_REQUESTS);
+    }
+
+    public int apiMaxQueuedRequests() {
+        return positiveInt(API_MAX_QUEUED_REQUESTS);
     }
 
     public Optional<URI> agentUrl() {
