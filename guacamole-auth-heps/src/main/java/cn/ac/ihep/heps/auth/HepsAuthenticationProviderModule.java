@@ -121,7 +121,8 @@ public class HepsAuthenticationProviderModule extends AbstractModule {
             return Optional.of(new DirectoryService(configuration.ldapUrls(), configuration.ldapBindDn(),
                     configuration.ldapBindPassword(), configuration.ldapUserBaseDn(),
                     configuration.ldapUsernameAttribute(), configuration.ldapGroupBaseDn(),
-                    configuration.ldapDirectoryType(), configuration.ldapPoolSize(), configuration.ldapTimeout()));
+                    configuration.ldapDirectoryType(), configuration.ldapPoolSize(), configuration.ldapTimeout(),
+                    configuration.ldapCaFile()));
         }
         catch (LDAPException e) {
             throw new GuacamoleServerException("heps-ldap-urls cannot be used: " + e.getMessage(), e);

@@ -90,6 +90,7 @@ public class ConfigurationService {
     private static final StringGuacamoleProperty LDAP_DIRECTORY_TYPE = string("heps-ldap-directory-type");
     private static final IntegerGuacamoleProperty LDAP_POOL_SIZE = integer("heps-ldap-pool-size");
     private static final IntegerGuacamoleProperty LDAP_TIMEOUT = integer("heps-ldap-timeout");
+    private static final StringGuacamoleProperty LDAP_CA_FILE = string("heps-ldap-ca-file");
 
     private final Environment environment;
 
@@ -281,5 +282,10 @@ public class ConfigurationService {
 
     public Duration ldapTimeout() throws GuacamoleException {
         return Duration.ofMillis(positive(LDAP_TIMEOUT, 2000));
+    }
+
+    /** PEM file of the CA that signed the directory servers' certificates; empty: the JVM's trust store. */
+    public Optional<Path> ldapCaFile() throws GuacamoleException {
+        return optional(LDAP_CA_FILE).map(Path::of);
     }
 }

@@ -115,7 +115,8 @@ public final class AgentConfiguration {
     public static final Setting LDAP_GROUPS_DN = new Setting("ldap-groups-dn", "",
             false, "LDAP subtree of the experiment groups (posixGroup cn=<group>), e.g. ou=groups,dc=heps,dc=example.");
     public static final Setting LDAP_CA_FILE = new Setting("ldap-ca-file", "",
-            false, "PEM file of the CA that signed the LDAP server's certificate (ldaps://). Empty: the JVM's trust store.");
+            false, "PEM file of the CA that signed the LDAP server's certificate (ldaps://). Empty: the JVM's trust store. "
+                    + "The certificate must also name the URL's host (an address URL: that address).");
     public static final Setting AD_URL = new Setting("ad-url", "",
             false, "Active Directory domain controller in which experiment members get user accounts; ldaps:// "
                     + "only (AD sets passwords over TLS only). Empty: no AD accounts.");
@@ -130,7 +131,8 @@ public final class AgentConfiguration {
     public static final Setting AD_UPN_SUFFIX = new Setting("ad-upn-suffix", "",
             false, "userPrincipalName suffix of new AD users (<user>@<suffix>). Empty: the domain of ad-users-dn's DC= parts.");
     public static final Setting AD_CA_FILE = new Setting("ad-ca-file", "",
-            false, "PEM file of the CA that signed the domain controller's certificate. Empty: the JVM's trust store.");
+            false, "PEM file of the CA that signed the domain controller's certificate. Empty: the JVM's trust store. "
+                    + "The certificate must also name the URL's host (an address URL: that address).");
     public static final Setting ACCOUNT_UID_RANGE = new Setting("account-uid-range", "20000-59999",
             false, "uidNumbers the agent hands out to new accounts (first-last); existing accounts keep theirs.");
     public static final Setting ACCOUNT_GID_RANGE = new Setting("account-gid-range", "60000-69999",
