@@ -109,7 +109,8 @@ public class HepsAuthenticationProviderModule extends AbstractModule {
         if (signed.isEmpty() && introspection.isEmpty())
             throw new GuacamoleServerException("Configure heps-jwt-keys, heps-jwt-jwks-url, heps-jwt-shared-secret "
                     + "or heps-introspection-url: there is no way to check portal tokens.");
-        return new TokenService(signed, introspection, replayStore, configuration.jwtClockSkew());
+        return new TokenService(signed, introspection, replayStore, configuration.jwtClockSkew(),
+                configuration.usernamePattern());
     }
 
     @Provides

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 import org.apache.guacamole.GuacamoleException;
 import org.apache.guacamole.GuacamoleServerException;
@@ -91,6 +93,13 @@ public class ConfigurationService {
     private static final IntegerGuacamoleProperty LDAP_POOL_SIZE = integer("heps-ldap-pool-size");
     private static final IntegerGuacamoleProperty LDAP_TIMEOUT = integer("heps-ldap-timeout");
     private static final StringGuacamoleProperty LDAP_CA_FILE = string("heps-ldap-ca-file");
+    private static final StringGuacamoleProperty USERNAME_PATTERN = string("heps-username-pattern");
+
+    /**
+     * What the provisioning agent accepts as an experiment member: 1-48 ASCII letters, digits,
+     * '.', '_' or '-', starting with a letter or digit.
+     */
+    public static final String DEFAULT_USERNAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,47}";
 
     private final Environment environment;
 
@@ -282,6 +291,18 @@ public class ConfigurationService {
 
     public Duration ldapTimeout() throws GuacamoleException {
         return Duration.ofMillis(positive(LDAP_TIMEOUT, 2000));
+    }
+
+    /** A token's subject must match this whole, or the token is refused. */
+    public Pattern usernamePattern() throws GuacamoleException {
+        String value = optional(USERNAME_PATTERN).orElse(DEFAULT_USERNAME_PATTERN);
+        try {
+            return Pattern.compile(value);
+        }
+        catch (PatternSyntaxException e) {
+            throw new GuacamoleServerException("Property \"heps-username-pattern\" is not a regular expression: "
+                    + e.getDescription() + ".", e);
+        }
     }
 
     /** PEM file of the CA that signed the directory servers' certificates; empty: the JVM's trust store. */

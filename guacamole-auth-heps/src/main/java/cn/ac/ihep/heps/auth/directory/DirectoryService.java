@@ -123,12 +123,25 @@ public final class DirectoryService implements AutoCloseable {
             }
             Optional<String> displayName = Optional.ofNullable(user.getAttributeValue("displayName"))
                     .or(() -> Optional.ofNullable(user.getAttributeValue("cn")));
-            return new DirectoryUser(user.getDN(), username, displayName, groups);
+            return new DirectoryUser(user.getDN(), spelling(user, username), displayName, groups);
         }
         catch (LDAPException e) {
             throw new DirectoryUnavailableException("directory lookup failed: " + e.getResultCode()
                     + " " + e.getDiagnosticMessage(), e);
         }
+    }
+
+    /**
+     * The account's name as the directory spells it: the search matched case-insensitively, so
+     * "Alice" finds alice, and the user must be alice everywhere after (desktops, history).
+     */
+    private String spelling(SearchResultEntry user, String presented) {
+        String[] values = user.getAttributeValues(usernameAttribute);
+        if (values != null)
+            for (String value : values)
+                if (value.equalsIgnoreCase(presented))
+                    return value;
+        return presented;
     }
 
     private SearchResult search(SearchRequest request) throws LDAPException {
