@@ -61,7 +61,7 @@ public class AuthenticationProviderService {
             throw noToken();
 
         PresentedToken token = new PresentedToken(value);
-        String client = credentials.getRemoteAddress();
+        String client = LogSafe.text(credentials.getRemoteAddress());
         VerifiedToken verified;
         try {
             verified = tokens.verify(token);

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.api;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
@@ -326,10 +327,10 @@ public final class ApiServer implements AutoCloseable {
             return error(502, "OpenStack refused the request: " + e.getMessage(), List.of());
         }
         if (failure instanceof StoreException e) {
-            LOG.warn("Database error on {} {}: {}", method, route, e.getMessage());
+            LOG.warn("Database error on {} {}: {}", LogSafe.text(method), route, LogSafe.message(e.getMessage()));
             return error(503, "The agent's database is unavailable; retry later", List.of());
         }
-        LOG.error("Unexpected error on {} {}", method, route, failure);
+        LOG.error("Unexpected error on {} {}", LogSafe.text(method), route, failure);
         return error(500, "Internal error; see the agent's log", List.of());
     }
 

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.reconcile;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
@@ -182,7 +183,7 @@ public final class Reconciler {
             }
         } catch (CloudException e) {
             // One desktop's failure does not stop the others; the next pass tries again.
-            LOG.warn("Desktop of {} for experiment {}: {}", member, experiment.proposalId(), e.getMessage());
+            LOG.warn("Desktop of {} for experiment {}: {}", member, experiment.proposalId(), LogSafe.message(e.getMessage()));
             pass.did("cloud-error");
         }
     }

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.auth.token.keys;
 
+import cn.ac.ihep.heps.auth.LogSafe;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,13 +76,13 @@ public final class JwksUrlKeySource implements KeySource {
             Map<String, PublicKey> keys = JwksDocument.parse(new String(response.body(), StandardCharsets.UTF_8),
                     "JWKS " + url, MAXIMUM_KEYS);
             cached = new Cached(now, keys);
-            logger.info("Fetched {} key(s) from {} ({}): {}", keys.size(), url, why, keys.keySet());
+            logger.info("Fetched {} key(s) from {} ({}): {}", keys.size(), url, why, LogSafe.text(String.valueOf(keys.keySet())));
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         catch (IOException | RuntimeException e) {
-            logger.warn("Fetching keys from {} failed ({}); keeping {} cached key(s).", url, e.getMessage(),
+            logger.warn("Fetching keys from {} failed ({}); keeping {} cached key(s).", url, LogSafe.text(e.getMessage()),
                     cached.keys().size());
             logger.debug("JWKS fetch failed.", e);
         }
