@@ -80,6 +80,8 @@ public final class AgentConfiguration {
             false, "How long an agent's claim on a desktop it is creating lasts; another agent waits that long.");
     public static final Setting WEBHOOK_URL = new Setting("webhook-url", "",
             false, "URL that receives a JSON POST before each start, shelve and delete. Empty: log only.");
+    public static final Setting MAX_CREATES_PER_PASS = new Setting("max-creates-per-pass", "25",
+            false, "Desktop VMs one reconcile pass may ask Nova to create; the others are created in the next passes.");
     public static final Setting BEAMLINES = new Setting("beamlines", "",
             false, "Comma-separated ids of the beamlines experiments may name (the ids of images/beamlines/*.yaml, e.g. hard-xray-imaging,high-pressure).");
     public static final Setting VM_NETWORK = new Setting("vm-network", "heps-vm-network",
@@ -167,7 +169,7 @@ public final class AgentConfiguration {
             API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA,
             API_REQUEST_TIMEOUT, API_IDLE_TIMEOUT, API_MAX_CONNECTIONS, API_MAX_CONNECTIONS_PER_ADDRESS,
             API_MAX_CONCURRENT_REQUESTS, API_MAX_QUEUED_REQUESTS, AGENT_URL,
-            ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
+            ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, MAX_CREATES_PER_PASS, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
             BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
             VNC_SITE_SECRET,
             AD_DOMAIN, AD_COMPUTER_OU, STORAGE_MOUNTS, USERDATA_TEMPLATE_DIR,
@@ -410,6 +412,10 @@ public final class AgentConfiguration {
 
     public Duration reconcileInterval() {
         return duration(RECONCILE_INTERVAL);
+    }
+
+    public int maxCreatesPerPass() {
+        return positiveInt(MAX_CREATES_PER_PASS);
     }
 
     public Duration startLeadTime() {
