@@ -90,7 +90,7 @@ public class HepsAuthenticationProviderModule extends AbstractModule {
             return Optional.empty();
         return Optional.of(new IntrospectionClient(configuration.introspectionUrl().get(),
                 configuration.introspectionClientId(), configuration.introspectionClientSecret(),
-                configuration.introspectionTimeout(), clock));
+                configuration.introspectionTimeout(), clock, configuration.introspectionAudience()));
     }
 
     @Provides

@@ -82,6 +82,7 @@ public class ConfigurationService {
     private static final StringGuacamoleProperty INTROSPECTION_CLIENT_ID = string("heps-introspection-client-id");
     private static final StringGuacamoleProperty INTROSPECTION_CLIENT_SECRET = string("heps-introspection-client-secret");
     private static final IntegerGuacamoleProperty INTROSPECTION_TIMEOUT = integer("heps-introspection-timeout");
+    private static final StringGuacamoleProperty INTROSPECTION_AUDIENCE = string("heps-introspection-audience");
 
     private static final StringGuacamoleProperty LDAP_URLS = string("heps-ldap-urls");
     private static final StringGuacamoleProperty LDAP_BIND_DN = string("heps-ldap-bind-dn");
@@ -240,6 +241,21 @@ public class ConfigurationService {
 
     public String introspectionClientSecret() throws GuacamoleException {
         return required(INTROSPECTION_CLIENT_SECRET, "when heps-introspection-url is set");
+    }
+
+    /**
+     * Names an introspection answer's {@code aud} or {@code client_id} may carry: by default this
+     * service's client id and {@code heps-jwt-audience}; {@code *} turns the check off.
+     */
+    public Set<String> introspectionAudience() throws GuacamoleException {
+        Optional<String> value = optional(INTROSPECTION_AUDIENCE);
+        if (value.isPresent())
+            return value.get().equals("*") ? Set.of()
+                    : Arrays.stream(value.get().split("[,\\s]+")).filter(s -> !s.isBlank()).collect(Collectors.toSet());
+        Set<String> names = new LinkedHashSet<>();
+        names.add(introspectionClientId());
+        optional(JWT_AUDIENCE).ifPresent(names::add);
+        return names;
     }
 
     public Duration introspectionTimeout() throws GuacamoleException {
