@@ -36,7 +36,7 @@ public final class AgentConfiguration {
     public static final Setting DATABASE_PASSWORD = new Setting("database-password", "",
             true, "Database password; or database-password-file.");
     public static final Setting HOME = new Setting("home", System.getProperty("user.home") + "/.heps",
-            false, "Directory for the embedded database and local state.");
+            false, "Directory for the embedded database and local state; made 0700, the database files in it 0600.");
     public static final Setting AGENT_ID = new Setting("agent-id", "",
             false, "Name of this agent instance in claims and the audit log. Empty: the host name.");
     public static final Setting API_LISTEN = new Setting("api-listen", "127.0.0.1:8640",
