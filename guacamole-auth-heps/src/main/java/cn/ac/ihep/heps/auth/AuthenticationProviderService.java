@@ -61,7 +61,7 @@ public class AuthenticationProviderService {
             throw noToken();
 
         PresentedToken token = new PresentedToken(value);
-        String client = credentials.getRemoteAddress();
+        String client = LogSafe.text(credentials.getRemoteAddress());
         VerifiedToken verified;
         try {
             verified = tokens.verify(token);
@@ -76,9 +76,11 @@ public class AuthenticationProviderService {
         if (configuration.trustTokenGroups())
             groups.addAll(verified.groups());
         Optional<String> displayName = verified.displayName();
+        String username = verified.subject();
         if (directory.isPresent()) {
             try {
                 DirectoryUser user = directory.get().lookup(verified.subject());
+                username = user.username();
                 groups.addAll(user.groups());
                 if (displayName.isEmpty())
                     displayName = user.displayName();
@@ -96,8 +98,8 @@ public class AuthenticationProviderService {
             }
         }
         logger.info("Portal token jti={} accepted for \"{}\" from {} with groups {}", LogSafe.text(verified.tokenId()),
-                LogSafe.text(verified.subject()), client, groups);
-        return new HepsAuthenticatedUser(provider, credentials, verified.subject(), groups, displayName, verified);
+                LogSafe.text(username), client, LogSafe.text(String.valueOf(groups)));
+        return new HepsAuthenticatedUser(provider, credentials, username, groups, displayName, verified);
     }
 
     private GuacamoleException noToken() throws GuacamoleException {

@@ -90,7 +90,7 @@ public class HepsAuthenticationProviderModule extends AbstractModule {
             return Optional.empty();
         return Optional.of(new IntrospectionClient(configuration.introspectionUrl().get(),
                 configuration.introspectionClientId(), configuration.introspectionClientSecret(),
-                configuration.introspectionTimeout(), clock));
+                configuration.introspectionTimeout(), clock, configuration.introspectionAudience()));
     }
 
     @Provides
@@ -109,7 +109,8 @@ public class HepsAuthenticationProviderModule extends AbstractModule {
         if (signed.isEmpty() && introspection.isEmpty())
             throw new GuacamoleServerException("Configure heps-jwt-keys, heps-jwt-jwks-url, heps-jwt-shared-secret "
                     + "or heps-introspection-url: there is no way to check portal tokens.");
-        return new TokenService(signed, introspection, replayStore, configuration.jwtClockSkew());
+        return new TokenService(signed, introspection, replayStore, configuration.jwtClockSkew(),
+                configuration.usernamePattern());
     }
 
     @Provides
@@ -121,7 +122,8 @@ public class HepsAuthenticationProviderModule extends AbstractModule {
             return Optional.of(new DirectoryService(configuration.ldapUrls(), configuration.ldapBindDn(),
                     configuration.ldapBindPassword(), configuration.ldapUserBaseDn(),
                     configuration.ldapUsernameAttribute(), configuration.ldapGroupBaseDn(),
-                    configuration.ldapDirectoryType(), configuration.ldapPoolSize(), configuration.ldapTimeout()));
+                    configuration.ldapDirectoryType(), configuration.ldapPoolSize(), configuration.ldapTimeout(),
+                    configuration.ldapCaFile()));
         }
         catch (LDAPException e) {
             throw new GuacamoleServerException("heps-ldap-urls cannot be used: " + e.getMessage(), e);

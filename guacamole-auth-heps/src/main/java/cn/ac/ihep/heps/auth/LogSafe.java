@@ -1,13 +1,13 @@
 package cn.ac.ihep.heps.auth;
 
 /** Makes text from a token safe to put in a log line: control characters escaped, length bounded. */
-final class LogSafe {
+public final class LogSafe {
 
     private static final int MAXIMUM = 128;
 
     private LogSafe() { }
 
-    static String text(String value) {
+    public static String text(String value) {
         if (value == null)
             return "null";
         StringBuilder safe = new StringBuilder(Math.min(value.length(), MAXIMUM) + 8);

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 import org.apache.guacamole.GuacamoleException;
 import org.apache.guacamole.GuacamoleServerException;
@@ -80,6 +82,7 @@ public class ConfigurationService {
     private static final StringGuacamoleProperty INTROSPECTION_CLIENT_ID = string("heps-introspection-client-id");
     private static final StringGuacamoleProperty INTROSPECTION_CLIENT_SECRET = string("heps-introspection-client-secret");
     private static final IntegerGuacamoleProperty INTROSPECTION_TIMEOUT = integer("heps-introspection-timeout");
+    private static final StringGuacamoleProperty INTROSPECTION_AUDIENCE = string("heps-introspection-audience");
 
     private static final StringGuacamoleProperty LDAP_URLS = string("heps-ldap-urls");
     private static final StringGuacamoleProperty LDAP_BIND_DN = string("heps-ldap-bind-dn");
@@ -90,6 +93,14 @@ public class ConfigurationService {
     private static final StringGuacamoleProperty LDAP_DIRECTORY_TYPE = string("heps-ldap-directory-type");
     private static final IntegerGuacamoleProperty LDAP_POOL_SIZE = integer("heps-ldap-pool-size");
     private static final IntegerGuacamoleProperty LDAP_TIMEOUT = integer("heps-ldap-timeout");
+    private static final StringGuacamoleProperty LDAP_CA_FILE = string("heps-ldap-ca-file");
+    private static final StringGuacamoleProperty USERNAME_PATTERN = string("heps-username-pattern");
+
+    /**
+     * What the provisioning agent accepts as an experiment member: 1-48 ASCII letters, digits,
+     * '.', '_' or '-', starting with a letter or digit.
+     */
+    public static final String DEFAULT_USERNAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,47}";
 
     private final Environment environment;
 
@@ -232,6 +243,21 @@ public class ConfigurationService {
         return required(INTROSPECTION_CLIENT_SECRET, "when heps-introspection-url is set");
     }
 
+    /**
+     * Names an introspection answer's {@code aud} or {@code client_id} may carry: by default this
+     * service's client id and {@code heps-jwt-audience}; {@code *} turns the check off.
+     */
+    public Set<String> introspectionAudience() throws GuacamoleException {
+        Optional<String> value = optional(INTROSPECTION_AUDIENCE);
+        if (value.isPresent())
+            return value.get().equals("*") ? Set.of()
+                    : Arrays.stream(value.get().split("[,\\s]+")).filter(s -> !s.isBlank()).collect(Collectors.toSet());
+        Set<String> names = new LinkedHashSet<>();
+        names.add(introspectionClientId());
+        optional(JWT_AUDIENCE).ifPresent(names::add);
+        return names;
+    }
+
     public Duration introspectionTimeout() throws GuacamoleException {
         return Duration.ofMillis(positive(INTROSPECTION_TIMEOUT, 2000));
     }
@@ -281,5 +307,22 @@ public class ConfigurationService {
 
     public Duration ldapTimeout() throws GuacamoleException {
         return Duration.ofMillis(positive(LDAP_TIMEOUT, 2000));
+    }
+
+    /** A token's subject must match this whole, or the token is refused. */
+    public Pattern usernamePattern() throws GuacamoleException {
+        String value = optional(USERNAME_PATTERN).orElse(DEFAULT_USERNAME_PATTERN);
+        try {
+            return Pattern.compile(value);
+        }
+        catch (PatternSyntaxException e) {
+            throw new GuacamoleServerException("Property \"heps-username-pattern\" is not a regular expression: "
+                    + e.getDescription() + ".", e);
+        }
+    }
+
+    /** PEM file of the CA that signed the directory servers' certificates; empty: the JVM's trust store. */
+    public Optional<Path> ldapCaFile() throws GuacamoleException {
+        return optional(LDAP_CA_FILE).map(Path::of);
     }
 }

@@ -16,7 +16,9 @@ import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.ServerSet;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.SingleServerSet;
-import com.unboundid.util.ssl.SSLUtil;
+import com.unboundid.util.ssl.JVMDefaultTrustManager;
+import com.unboundid.util.ssl.PEMFileTrustManager;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.SocketFactory;
+import javax.net.ssl.TrustManager;
 
 /**
  * Looks a token's subject up in LDAP or Active Directory (CONTRACTS §1d) through a pool of
@@ -46,15 +49,16 @@ public final class DirectoryService implements AutoCloseable {
 
     public DirectoryService(List<String> urls, Optional<String> bindDn, Optional<String> bindPassword,
             String userBaseDn, String usernameAttribute, String groupBaseDn, DirectoryType type,
-            int poolSize, Duration timeout) throws LDAPException {
+            int poolSize, Duration timeout, Optional<Path> caFile) throws LDAPException {
         LDAPConnectionOptions options = new LDAPConnectionOptions();
         options.setConnectTimeoutMillis((int) timeout.toMillis());
         options.setResponseTimeoutMillis(timeout.toMillis());
         options.setAbandonOnTimeout(true);
+        options.setSSLSocketVerifier(HostCheckingSocketFactory.HANDSHAKE_ON_CONNECT);
 
         List<ServerSet> servers = new ArrayList<>();
         for (String url : urls)
-            servers.add(serverSet(new LDAPURL(url), options));
+            servers.add(serverSet(new LDAPURL(url), options, caFile));
         ServerSet serverSet = servers.size() == 1 ? servers.get(0)
                 : new FailoverServerSet(servers.toArray(ServerSet[]::new));
 
@@ -73,11 +77,14 @@ public final class DirectoryService implements AutoCloseable {
         this.timeLimitSeconds = (int) Math.max(1, timeout.toSeconds());
     }
 
-    private static ServerSet serverSet(LDAPURL url, LDAPConnectionOptions options) throws LDAPException {
+    private static ServerSet serverSet(LDAPURL url, LDAPConnectionOptions options, Optional<Path> caFile)
+            throws LDAPException {
         SocketFactory sockets = SocketFactory.getDefault();
         if ("ldaps".equalsIgnoreCase(url.getScheme())) {
             try {
-                sockets = new SSLUtil().createSSLSocketFactory();
+                TrustManager trust = caFile.isPresent() ? new PEMFileTrustManager(caFile.get().toFile())
+                        : JVMDefaultTrustManager.getInstance();
+                sockets = HostCheckingSocketFactory.trusting(trust, options.getConnectTimeoutMillis());
             }
             catch (GeneralSecurityException e) {
                 throw new LDAPException(ResultCode.LOCAL_ERROR, "TLS is unavailable for " + url, e);
@@ -116,12 +123,25 @@ public final class DirectoryService implements AutoCloseable {
             }
             Optional<String> displayName = Optional.ofNullable(user.getAttributeValue("displayName"))
                     .or(() -> Optional.ofNullable(user.getAttributeValue("cn")));
-            return new DirectoryUser(user.getDN(), username, displayName, groups);
+            return new DirectoryUser(user.getDN(), spelling(user, username), displayName, groups);
         }
         catch (LDAPException e) {
             throw new DirectoryUnavailableException("directory lookup failed: " + e.getResultCode()
                     + " " + e.getDiagnosticMessage(), e);
         }
+    }
+
+    /**
+     * The account's name as the directory spells it: the search matched case-insensitively, so
+     * "Alice" finds alice, and the user must be alice everywhere after (desktops, history).
+     */
+    private String spelling(SearchResultEntry user, String presented) {
+        String[] values = user.getAttributeValues(usernameAttribute);
+        if (values != null)
+            for (String value : values)
+                if (value.equalsIgnoreCase(presented))
+                    return value;
+        return presented;
     }
 
     private SearchResult search(SearchRequest request) throws LDAPException {

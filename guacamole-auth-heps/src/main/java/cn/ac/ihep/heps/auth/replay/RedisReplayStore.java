@@ -4,9 +4,10 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.params.SetParams;
 
@@ -22,15 +23,29 @@ public final class RedisReplayStore implements ReplayStore {
     private final Clock clock;
 
     public RedisReplayStore(URI uri, String keyPrefix, Duration timeout, Clock clock) {
-        JedisClientConfig config = DefaultJedisClientConfig.builder()
+        this(uri, keyPrefix, timeout, clock, null);
+    }
+
+    /**
+     * With {@code rediss://} the server's certificate must name the URI's host (Jedis checks
+     * nothing beyond the chain unless told): {@code tls} gives the trust, null for the JVM's.
+     */
+    RedisReplayStore(URI uri, String keyPrefix, Duration timeout, Clock clock, SSLSocketFactory tls) {
+        boolean ssl = "rediss".equals(uri.getScheme());
+        SSLParameters checkHost = new SSLParameters();
+        checkHost.setEndpointIdentificationAlgorithm("HTTPS");
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) timeout.toMillis())
                 .socketTimeoutMillis((int) timeout.toMillis())
-                .ssl("rediss".equals(uri.getScheme()))
+                .ssl(ssl)
+                .sslParameters(ssl ? checkHost : null)
                 .user(user(uri))
                 .password(password(uri))
-                .database(database(uri))
-                .build();
-        this.redis = new JedisPooled(new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379), config);
+                .database(database(uri));
+        if (ssl && tls != null)
+            config.sslSocketFactory(tls);
+        this.redis = new JedisPooled(new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379),
+                config.build());
         this.keyPrefix = keyPrefix;
         this.clock = clock;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.auth.conf.ConfigurationService;
 import cn.ac.ihep.heps.auth.replay.MemoryReplayStore;
 import cn.ac.ihep.heps.auth.testing.SigningKey;
 import cn.ac.ihep.heps.auth.testing.TokenMint;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class TokenServiceTest {
@@ -36,7 +38,7 @@ class TokenServiceTest {
         SignedTokenVerifier verifier = new SignedTokenVerifier(List.of(keys), Set.of("ES256"), Optional.empty(),
                 TokenMint.ISSUER, TokenMint.AUDIENCE, Duration.ofSeconds(120), Duration.ofSeconds(30), Clock.systemUTC());
         return new TokenService(Optional.of(verifier), Optional.empty(), new MemoryReplayStore(Clock.systemUTC()),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30), Pattern.compile(ConfigurationService.DEFAULT_USERNAME_PATTERN));
     }
 
     @Test
@@ -69,5 +71,20 @@ class TokenServiceTest {
         assertThrows(TokenRejectedException.class, () -> service.verify(new PresentedToken(TokenMint.with(KEY).claim("groups", "g1").mint())));
         assertThrows(TokenRejectedException.class, () -> service.verify(new PresentedToken(TokenMint.with(KEY).claim("groups", List.of(1, 2)).mint())));
         assertThrows(TokenRejectedException.class, () -> service.verify(new PresentedToken(TokenMint.with(KEY).claim("name", 7).mint())));
+    }
+
+    @Test
+    void aSubjectThatIsNoFacilityUsernameIsRefusedAndTheTokenNotSpent() throws Exception {
+        TokenService service = service(new CountingKeys());
+        for (String subject : List.of("alice\nINFO forged line", "alice\u0000", " alice", "alice ", "\u212Aate",
+                "al ice", "-alice", "a".repeat(49))) {
+            String token = TokenMint.with(KEY).subject(subject).mint();
+            var failure = assertThrows(TokenRejectedException.class, () -> service.verify(new PresentedToken(token)),
+                    subject);
+            assertTrue(failure.getMessage().contains("facility username"), failure.getMessage());
+        }
+        for (String subject : List.of("kate", "Kate", "a.b_c-d", "a".repeat(48))) {
+            assertEquals(subject, service.verify(new PresentedToken(TokenMint.with(KEY).subject(subject).mint())).subject());
+        }
     }
 }

@@ -35,11 +35,13 @@ public final class DirectoryFixture implements AutoCloseable {
     private final DirectoryData data;
 
     private final SearchCounter searches;
+    private final boolean tls;
 
-    private DirectoryFixture(InMemoryDirectoryServer server, DirectoryData data, SearchCounter searches) {
+    private DirectoryFixture(InMemoryDirectoryServer server, DirectoryData data, SearchCounter searches, boolean tls) {
         this.server = server;
         this.data = data;
         this.searches = searches;
+        this.tls = tls;
     }
 
     /** Counts the searches clients send. */
@@ -58,6 +60,19 @@ public final class DirectoryFixture implements AutoCloseable {
 
     public static DirectoryFixture activeDirectory() throws LDAPException {
         return start(DirectoryData.ACTIVE_DIRECTORY, true);
+    }
+
+    /**
+     * {@link #posix()} served over LDAPS only, presenting the certificate in {@code tls} (a
+     * server context, e.g. from {@code TestCertificateAuthority.serverContext}).
+     */
+    public static DirectoryFixture posixOverTls(javax.net.ssl.SSLContext tls) throws LDAPException {
+        return start(DirectoryData.POSIX, false, null, tls);
+    }
+
+    /** An empty POSIX tree with the RFC 2307 schema enforced, served over LDAPS with {@code tls}. */
+    public static DirectoryFixture posixAccountsOverTls(javax.net.ssl.SSLContext tls) throws LDAPException {
+        return start(DirectoryData.POSIX_ACCOUNTS, false, rfc2307Schema(), tls);
     }
 
     /** An empty POSIX tree with the RFC 2307 schema enforced. */
@@ -85,12 +100,19 @@ public final class DirectoryFixture implements AutoCloseable {
 
     private static DirectoryFixture start(DirectoryData data, boolean inChain,
             com.unboundid.ldap.sdk.schema.Schema schema) throws LDAPException {
+        return start(data, inChain, schema, null);
+    }
+
+    private static DirectoryFixture start(DirectoryData data, boolean inChain,
+            com.unboundid.ldap.sdk.schema.Schema schema, javax.net.ssl.SSLContext tls) throws LDAPException {
         InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(data.baseDn());
         config.setSchema(schema);
         config.addAdditionalBindCredentials(data.bindDn(), BIND_PASSWORD);
         try {
-            config.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("loopback",
-                    InetAddress.getByName("127.0.0.1"), 0, null));
+            config.setListenerConfigs(tls == null
+                    ? InMemoryListenerConfig.createLDAPConfig("loopback", InetAddress.getByName("127.0.0.1"), 0, null)
+                    : InMemoryListenerConfig.createLDAPSConfig("loopback-tls", InetAddress.getByName("127.0.0.1"), 0,
+                            tls.getServerSocketFactory(), null));
         }
         catch (UnknownHostException e) {
             throw new IllegalStateException(e);
@@ -106,16 +128,16 @@ public final class DirectoryFixture implements AutoCloseable {
         server.importFromLDIF(true, new com.unboundid.ldif.LDIFReader(
                 new java.io.ByteArrayInputStream(data.ldif().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         server.startListening();
-        return new DirectoryFixture(server, data, searches);
+        return new DirectoryFixture(server, data, searches, tls != null);
     }
 
     public InMemoryDirectoryServer server() {
         return server;
     }
 
-    /** {@code ldap://127.0.0.1:<port>}. */
+    /** {@code ldap://127.0.0.1:<port>}, or {@code ldaps://…} when served over TLS. */
     public String url() {
-        return "ldap://127.0.0.1:" + server.getListenPort();
+        return (tls ? "ldaps" : "ldap") + "://127.0.0.1:" + server.getListenPort();
     }
 
     public int port() {

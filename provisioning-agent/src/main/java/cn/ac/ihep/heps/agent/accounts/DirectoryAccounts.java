@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.accounts;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.accounts.AccountNumbers.AccountRow;
 import cn.ac.ihep.heps.agent.accounts.AccountNumbers.ConflictRow;
 import cn.ac.ihep.heps.agent.accounts.AccountNumbers.GroupRow;
@@ -464,7 +465,7 @@ public final class DirectoryAccounts {
                 return recorded;
             });
             if (isNew) {
-                LOG.warn("Directory {} conflict: {}", kind, message);
+                LOG.warn("Directory {} conflict: {}", kind, LogSafe.message(message));
             }
         }
 
@@ -494,7 +495,7 @@ public final class DirectoryAccounts {
         private void error(String subject, String message) {
             String text = subject + ": " + message;
             errors.add(text);
-            LOG.warn("Directory accounts: {}", text);
+            LOG.warn("Directory accounts: {}", LogSafe.message(text));
         }
 
         /**

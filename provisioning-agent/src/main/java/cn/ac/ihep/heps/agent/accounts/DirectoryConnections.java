@@ -5,16 +5,19 @@ import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.ResultCode;
-import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import com.unboundid.util.ssl.JVMDefaultTrustManager;
 import com.unboundid.util.ssl.PEMFileTrustManager;
-import com.unboundid.util.ssl.SSLUtil;
+import com.unboundid.util.ssl.SSLSocketVerifier;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 
 /** Opens a bound connection to a directory with the configured timeouts and TLS trust. */
@@ -38,13 +41,19 @@ final class DirectoryConnections {
         try {
             if (tls) {
                 // The certificate must name the host of the URL: a directory that gets passwords
-                // is never reached through an unverified TLS connection.
-                options.setSSLSocketVerifier(new HostNameSSLSocketVerifier(true));
+                // is never reached through an unverified TLS connection. The JDK checks it in the
+                // handshake (LDAPS endpoint identification: an address URL needs that address in
+                // the certificate). Not UnboundID's SSLUtil sockets, which lose that setting, nor
+                // its HostNameSSLSocketVerifier, which let an address URL through against a
+                // certificate naming another host.
                 TrustManager trust = server.caFile().isPresent()
                         ? new PEMFileTrustManager(server.caFile().get().toFile())
                         : JVMDefaultTrustManager.getInstance();
-                connection = new LDAPConnection(new HandshakeTimeoutSocketFactory(
-                        new SSLUtil(trust).createSSLSocketFactory(), millis), options, url.getHost(), port);
+                options.setSSLSocketVerifier(HANDSHAKE_ON_CONNECT);
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, new TrustManager[] {trust}, null);
+                connection = new LDAPConnection(new HostCheckingSocketFactory(context.getSocketFactory(), millis),
+                        options, url.getHost(), port);
             } else {
                 connection = new LDAPConnection(options, url.getHost(), port);
             }
@@ -70,21 +79,44 @@ final class DirectoryConnections {
     }
 
     /**
-     * Gives every socket a read timeout from the start, so that a TLS handshake with a server
-     * that accepts the connection and then says nothing ends after the timeout; the LDAP SDK's
-     * own timeouts begin only after the handshake. The SDK sets its own read timeout afterwards.
+     * Completes the TLS handshake while connecting, so that a server that does not answer it, or
+     * whose certificate does not name the host, is a connection failure, not a failed bind.
      */
-    private static final class HandshakeTimeoutSocketFactory extends SocketFactory {
-        private final SocketFactory delegate;
+    private static final SSLSocketVerifier HANDSHAKE_ON_CONNECT = new SSLSocketVerifier() {
+        @Override
+        public void verifySSLSocket(String host, int port, SSLSocket socket) throws LDAPException {
+            // getSession() completes the handshake if it has not happened yet (a second
+            // startHandshake() would ask a TLS 1.2 server to renegotiate) and gives an invalid
+            // session when it failed.
+            if (!socket.getSession().isValid()) {
+                throw new LDAPException(ResultCode.CONNECT_ERROR, "TLS handshake with " + host + ":" + port
+                        + " failed: no answer, or a certificate that is not trusted or does not name " + host);
+            }
+        }
+    };
+
+    /**
+     * TLS sockets that check the server's certificate names the host they connect to, and that
+     * have a read timeout from the start, so that a TLS handshake with a server that accepts the
+     * connection and then says nothing ends after the timeout; the LDAP SDK's own timeouts begin
+     * only after the handshake. The SDK sets its own read timeout afterwards.
+     */
+    private static final class HostCheckingSocketFactory extends SocketFactory {
+        private final SSLSocketFactory delegate;
         private final int millis;
 
-        HandshakeTimeoutSocketFactory(SocketFactory delegate, int millis) {
+        HostCheckingSocketFactory(SSLSocketFactory delegate, int millis) {
             this.delegate = delegate;
             this.millis = millis;
         }
 
         private Socket timed(Socket socket) throws IOException {
             socket.setSoTimeout(millis);
+            if (socket instanceof SSLSocket ssl) {
+                SSLParameters parameters = ssl.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("LDAPS");
+                ssl.setSSLParameters(parameters);
+            }
             return socket;
         }
 

@@ -112,7 +112,7 @@ public final class AgentContext {
                 configuration.retention(), configuration.notifyAhead(), configuration.claimDuration(),
                 configuration.vmNetwork(), configuration.gpuResourceClass(), agentUrl(agentUrl),
                 configuration.adDomain(), configuration.adComputerOu(), configuration.storageMounts(),
-                configuration.userDataTemplateDir());
+                configuration.userDataTemplateDir(), configuration.maxCreatesPerPass());
         return new Reconciler(database(), experimentRepository, desktopRepository, audit, cloud(),
                 new Notifier(configuration.webhookUrl()), metrics, settings, clock);
     }

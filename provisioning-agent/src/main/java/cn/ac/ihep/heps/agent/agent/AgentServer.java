@@ -33,8 +33,12 @@ public final class AgentServer implements AutoCloseable {
                 new BearerTokens(configuration.apiTokens()), configuration.enrollmentChecksAddress());
         ApiServer api;
         try {
+            ApiServer.Limits limits = new ApiServer.Limits(configuration.apiRequestTimeout(),
+                    configuration.apiIdleTimeout(), configuration.apiMaxConnections(),
+                    configuration.apiMaxConnectionsPerAddress(), configuration.apiMaxConcurrentRequests(),
+                    configuration.apiMaxQueuedRequests());
             api = ApiServer.start(listenAddress(configuration.apiListen()), services, tls,
-                    configuration.apiTlsClientCa().isPresent());
+                    configuration.apiTlsClientCa().isPresent(), limits);
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException(e.getMessage());
         }

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.agent;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.accounts.SyncReport;
 import cn.ac.ihep.heps.agent.reconcile.Reconciler;
@@ -45,7 +46,7 @@ public final class ReconcileLoop implements AutoCloseable {
         try {
             reconciler.reconcile();
         } catch (RuntimeException e) {
-            LOG.warn("Reconcile pass failed: {}; retrying in the next pass", e.getMessage());
+            LOG.warn("Reconcile pass failed: {}; retrying in the next pass", LogSafe.message(e.getMessage()));
             LOG.debug("Reconcile pass failure", e);
         }
         if (!accounts.enabled()) {
@@ -58,7 +59,7 @@ public final class ReconcileLoop implements AutoCloseable {
                         report.conflicts().size(), report.errors().size());
             }
         } catch (RuntimeException e) {
-            LOG.warn("Directory accounts pass failed: {}; retrying in the next pass", e.getMessage());
+            LOG.warn("Directory accounts pass failed: {}; retrying in the next pass", LogSafe.message(e.getMessage()));
             LOG.debug("Directory accounts pass failure", e);
         }
     }

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.api;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
@@ -22,27 +23,40 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.QuietException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.QoSHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,55 +81,120 @@ public final class ApiServer implements AutoCloseable {
             boolean enrollmentChecksAddress) {
     }
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    /**
+     * How much of the API one client, or all of them, can hold. A request's headers and body
+     * must each arrive within {@code requestTimeout}; a kept-alive connection may sit idle for
+     * {@code idleTimeout}; past {@code maxConnections} new connections wait in the listen
+     * backlog; a client address past {@code maxConnectionsPerAddress} is refused more; at most
+     * {@code maxConcurrentRequests} requests are handled at once and at most
+     * {@code maxQueuedRequests} wait (each for at most {@code requestTimeout}); past that the
+     * answer is 503.
+     */
+    public record Limits(Duration requestTimeout, Duration idleTimeout, int maxConnections,
+            int maxConnectionsPerAddress, int maxConcurrentRequests, int maxQueuedRequests) {
+        public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), 512, 32,
+                32, 256);
+
+        public Limits {
+            if (requestTimeout.isNegative() || requestTimeout.isZero() || idleTimeout.isNegative()
+                    || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("API timeouts must be longer than zero");
+            }
+            if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxConcurrentRequests < 1
+                    || maxQueuedRequests < 1) {
+                throw new IllegalArgumentException("API connection and request limits must be at least 1");
+            }
+        }
+    }
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final ConnectionGuard guard;
     private final Services services;
 
-    private ApiServer(HttpServer server, ExecutorService executor, Services services) {
+    private ApiServer(Server server, ServerConnector connector, ConnectionGuard guard, Services services) {
         this.server = server;
-        this.executor = executor;
+        this.connector = connector;
+        this.guard = guard;
         this.services = services;
     }
 
     /**
-     * Starts listening. With an SSL context the server speaks HTTPS; with
-     * {@code requireClientCertificate} it also demands a client certificate (mutual TLS).
+     * Starts listening with the default {@link Limits}. With an SSL context the server speaks
+     * HTTPS; with {@code requireClientCertificate} it also demands a client certificate (mutual TLS).
      */
     public static ApiServer start(InetSocketAddress address, Services services, SSLContext tls,
             boolean requireClientCertificate) throws IOException {
+        return start(address, services, tls, requireClientCertificate, Limits.DEFAULT);
+    }
+
+    public static ApiServer start(InetSocketAddress address, Services services, SSLContext tls,
+            boolean requireClientCertificate, Limits limits) throws IOException {
         if (services.tokens().isEmpty()) {
             throw new IllegalArgumentException("No API bearer tokens are configured: set api-tokens (HEPS_API_TOKENS)");
         }
-        HttpServer server;
+        // Threads for every request handled at once plus Jetty's own (acceptor, selector, reserve).
+        QueuedThreadPool threads = new QueuedThreadPool(limits.maxConcurrentRequests() + 16, 4);
+        threads.setName("heps-api");
+        threads.setDaemon(true);
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setRequestHeaderSize(16 * 1024);
+        // Path segments are split before they are decoded, so an encoded '/' inside a proposal id
+        // stays inside it and the answer is the route's own 404, as it always was.
+        http.setUriCompliance(UriCompliance.DEFAULT.with("heps-api", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
+        HttpConnectionFactory httpFactory = new HttpConnectionFactory(http);
+        ServerConnector connector;
         if (tls != null) {
-            HttpsServer https = HttpsServer.create(address, 64);
-            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
-                @Override
-                public void configure(HttpsParameters parameters) {
-                    SSLParameters ssl = tls.getDefaultSSLParameters();
-                    ssl.setNeedClientAuth(requireClientCertificate);
-                    parameters.setSSLParameters(ssl);
-                }
-            });
-            server = https;
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setSslContext(tls);
+            ssl.setNeedClientAuth(requireClientCertificate);
+            connector = new ServerConnector(server, 1, 1,
+                    new SslConnectionFactory(ssl, httpFactory.getProtocol()), httpFactory);
         } else {
-            server = HttpServer.create(address, 64);
+            connector = new ServerConnector(server, 1, 1, httpFactory);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(8, runnable -> {
-            Thread thread = new Thread(runnable, "heps-api");
-            thread.setDaemon(true);
-            return thread;
+        connector.setHost(address.getHostString());
+        connector.setPort(address.getPort());
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setAcceptQueueSize(128);
+        ConnectionGuard guard = new ConnectionGuard(limits);
+        connector.addBean(guard);
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+        server.setStopTimeout(2000);
+        ApiServer api = new ApiServer(server, connector, guard, services);
+        // The bounded request queue: requests past maxConcurrentRequests wait here, up to
+        // maxQueuedRequests of them for at most requestTimeout; the rest are answered 503 at once.
+        QoSHandler queue = new QoSHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                api.handle(request, response, callback);
+                return true;
+            }
         });
-        ApiServer api = new ApiServer(server, executor, services);
-        server.createContext("/", api::handle);
-        server.setExecutor(executor);
-        server.start();
-        LOG.info("API listening on {}://{}", tls == null ? "http" : "https", api.address());
+        queue.setMaxRequestCount(limits.maxConcurrentRequests());
+        queue.setMaxSuspendedRequestCount(limits.maxQueuedRequests());
+        queue.setMaxSuspend(limits.requestTimeout());
+        queue.setRejectStatusCode(503);
+        server.setHandler(queue);
+        try {
+            server.start();
+        } catch (IOException e) {
+            api.close();
+            throw e;
+        } catch (Exception e) {
+            api.close();
+            throw new IOException("Cannot start the API on " + address + ": " + e.getMessage(), e);
+        }
+        LOG.info("API listening on {}", api.baseUri(tls != null));
         return api;
     }
 
     public InetSocketAddress address() {
-        return server.getAddress();
+        return new InetSocketAddress(connector.getHost(), connector.getLocalPort());
     }
 
     public URI baseUri(boolean tls) {
@@ -125,61 +204,154 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.debug("Stopping the API", e);
+        }
+        guard.close();
     }
 
-    private void handle(HttpExchange exchange) {
-        long started = System.nanoTime();
-        String route = "unmatched";
-        int status;
-        try {
-            Route matched = route(exchange);
-            route = matched.name;
-            status = matched.run(exchange);
-        } catch (ApiException e) {
-            status = e.status;
-            sendError(exchange, e.status, e.getMessage(), e.fields);
-        } catch (InvalidExperimentException e) {
-            status = 400;
-            sendError(exchange, 400, e.getMessage(), e.errors());
-        } catch (CloudUnavailableException e) {
-            status = 503;
-            sendError(exchange, 503, "OpenStack is unavailable: " + e.getMessage() + "; retry later", List.of());
-        } catch (CloudException e) {
-            status = 502;
-            sendError(exchange, 502, "OpenStack refused the request: " + e.getMessage(), List.of());
-        } catch (StoreException e) {
-            status = 503;
-            LOG.warn("Database error on {} {}: {}", exchange.getRequestMethod(), route, e.getMessage());
-            sendError(exchange, 503, "The agent's database is unavailable; retry later", List.of());
-        } catch (RuntimeException e) {
-            status = 500;
-            LOG.error("Unexpected error on {} {}", exchange.getRequestMethod(), route, e);
-            sendError(exchange, 500, "Internal error; see the agent's log", List.of());
-        } finally {
-            exchange.close();
+    /** One request as the routes see it: the request, its body once read, and the response headers. */
+    private record Exchange(Request request, byte[] body, HttpFields.Mutable responseHeaders) {
+        String method() {
+            return request.getMethod();
         }
-        services.metrics().apiRequest(route, status, (System.nanoTime() - started) / 1e9);
+
+        String header(String name) {
+            return request.getHeaders().get(name);
+        }
+
+        String remoteAddress() {
+            return Request.getRemoteAddr(request);
+        }
+    }
+
+    /** An answer: the status, its content type and its bytes. */
+    private record Reply(int status, String contentType, byte[] body) {
+    }
+
+    private void handle(Request request, Response response, Callback callback) {
+        long started = System.nanoTime();
+        Connection connection = request.getConnectionMetaData().getConnection();
+        guard.headersArrived(connection);
+        Callback answered = Callback.from(() -> {
+            guard.answered(connection);
+            callback.succeeded();
+        }, failure -> {
+            guard.answered(connection);
+            callback.failed(failure);
+        });
+        Route matched;
+        try {
+            matched = route(request, response.getHeaders());
+        } catch (RuntimeException e) {
+            guard.requestRead(connection);
+            answer(request, response, answered, "unmatched", started, null, e);
+            return;
+        }
+        if (!matched.readsBody()) {
+            guard.requestRead(connection);
+            run(matched, new Exchange(request, new byte[0], response.getHeaders()), response, answered, started);
+            return;
+        }
+        String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            guard.requestRead(connection);
+            answer(request, response, answered, matched.name(), started, null,
+                    new ApiException(415, "Send the body as JSON with Content-Type: application/json"));
+            return;
+        }
+        long declared = request.getLength();
+        if (declared > MAX_BODY_BYTES) {
+            guard.requestRead(connection);
+            answer(request, response, answered, matched.name(), started, null, tooLarge());
+            return;
+        }
+        // Read without holding a thread: a client that announces a body and never sends it costs
+        // a connection until the request timeout, not a thread.
+        Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES + 1).whenComplete((body, failure) -> {
+            guard.requestRead(connection);
+            if (failure != null) {
+                if (connection.getEndPoint().isOpen() && declared < 0) {
+                    answer(request, response, answered, matched.name(), started, null, tooLarge());
+                } else {
+                    // Dropped at its deadline (or gone): nothing to answer, nothing worth a warning.
+                    services.metrics().apiRequest(matched.name(), 408, (System.nanoTime() - started) / 1e9);
+                    answered.failed(new QuietException.Exception("The request body did not arrive in time"));
+                }
+                return;
+            }
+            run(matched, new Exchange(request, body, response.getHeaders()), response, answered, started);
+        });
+    }
+
+    private static ApiException tooLarge() {
+        return new ApiException(413, "The body is larger than " + MAX_BODY_BYTES + " bytes");
+    }
+
+    private void run(Route route, Exchange exchange, Response response, Callback callback, long started) {
+        Reply reply;
+        try {
+            reply = route.action().run(exchange);
+        } catch (RuntimeException e) {
+            answer(exchange.request(), response, callback, route.name(), started, null, e);
+            return;
+        }
+        answer(exchange.request(), response, callback, route.name(), started, reply, null);
+    }
+
+    private void answer(Request request, Response response, Callback callback, String route, long started,
+            Reply reply, RuntimeException failure) {
+        if (failure != null) {
+            reply = errorReply(request.getMethod(), route, failure);
+        }
+        response.setStatus(reply.status());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, reply.body().length);
+        services.metrics().apiRequest(route, reply.status(), (System.nanoTime() - started) / 1e9);
+        response.write(true, ByteBuffer.wrap(reply.body()), callback);
+    }
+
+    private static Reply errorReply(String method, String route, RuntimeException failure) {
+        if (failure instanceof ApiException e) {
+            return error(e.status, e.getMessage(), e.fields);
+        }
+        if (failure instanceof InvalidExperimentException e) {
+            return error(400, e.getMessage(), e.errors());
+        }
+        if (failure instanceof CloudUnavailableException e) {
+            return error(503, "OpenStack is unavailable: " + e.getMessage() + "; retry later", List.of());
+        }
+        if (failure instanceof CloudException e) {
+            return error(502, "OpenStack refused the request: " + e.getMessage(), List.of());
+        }
+        if (failure instanceof StoreException e) {
+            LOG.warn("Database error on {} {}: {}", LogSafe.text(method), route, LogSafe.message(e.getMessage()));
+            return error(503, "The agent's database is unavailable; retry later", List.of());
+        }
+        LOG.error("Unexpected error on {} {}", LogSafe.text(method), route, failure);
+        return error(500, "Internal error; see the agent's log", List.of());
     }
 
     private interface Action {
-        int run(HttpExchange exchange) throws IOException;
+        Reply run(Exchange exchange);
     }
 
-    private record Route(String name, Action action) {
-        int run(HttpExchange exchange) {
-            try {
-                return action.run(exchange);
-            } catch (IOException e) {
-                throw new ApiException(400, "Could not read the request: " + e.getMessage());
-            }
+    /** A matched route: its name in metrics, what it does, and whether it takes a JSON body. */
+    private record Route(String name, Action action, boolean readsBody) {
+        Route(String name, Action action) {
+            this(name, action, false);
+        }
+
+        static Route withBody(String name, Action action) {
+            return new Route(name, action, true);
         }
     }
 
-    private Route route(HttpExchange exchange) {
-        String method = exchange.getRequestMethod();
-        String path = exchange.getRequestURI().getRawPath();
+    private Route route(Request request, HttpFields.Mutable responseHeaders) {
+        String method = request.getMethod();
+        String path = request.getHttpURI().getPath();
         List<String> parts = new ArrayList<>();
         for (String part : path.split("/")) {
             if (!part.isEmpty()) {
@@ -187,14 +359,14 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         if (parts.equals(List.of("healthz"))) {
-            return new Route("/healthz", x -> sendJson(x, 200, Map.of("status", "ok")));
+            return new Route("/healthz", x -> json(200, Map.of("status", "ok")));
         }
         if (parts.equals(List.of("metrics"))) {
-            return new Route("/metrics", x -> send(x, 200, "text/plain; version=0.0.4; charset=utf-8",
+            return new Route("/metrics", x -> new Reply(200, "text/plain; version=0.0.4; charset=utf-8",
                     services.metrics().scrape().getBytes(StandardCharsets.UTF_8)));
         }
         if (parts.equals(List.of("openapi.json"))) {
-            return new Route("/openapi.json", x -> send(x, 200, "application/json", openApiDocument()));
+            return new Route("/openapi.json", x -> new Reply(200, "application/json", openApiDocumentBytes()));
         }
         if (parts.size() < 2 || !parts.get(0).equals("v1")) {
             throw new ApiException(404, "No such route: " + path + " (see /openapi.json)");
@@ -202,36 +374,36 @@ public final class ApiServer implements AutoCloseable {
         String noun = parts.get(1);
         if (noun.equals("enrollment") && parts.size() == 2) {
             requireMethod(method, "POST");
-            return new Route("/v1/enrollment", this::enroll);
+            return Route.withBody("/v1/enrollment", this::enroll);
         }
-        if (!services.tokens().accepts(exchange.getRequestHeaders().getFirst("Authorization"))) {
-            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"heps-agent\"");
+        if (!services.tokens().accepts(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+            responseHeaders.add(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"heps-agent\"");
             throw new ApiException(401, "A valid bearer token is required (Authorization: Bearer <token>)");
         }
         if (noun.equals("experiments")) {
             if (parts.size() == 2) {
                 if (method.equals("GET")) {
-                    return new Route("/v1/experiments", x -> sendJson(x, 200, services.experiments().list()));
+                    return new Route("/v1/experiments", x -> json(200, services.experiments().list()));
                 }
                 requireMethod(method, "POST");
-                return new Route("/v1/experiments", x -> applyExperiment(x, null));
+                return Route.withBody("/v1/experiments", x -> applyExperiment(x, null));
             }
             String proposal = parts.get(2);
             if (parts.size() == 3) {
                 if (method.equals("GET")) {
-                    return new Route("/v1/experiments/{id}", x -> sendJson(x, 200, services.experiments()
+                    return new Route("/v1/experiments/{id}", x -> json(200, services.experiments()
                             .find(proposal).orElseThrow(() -> noSuchExperiment(proposal))));
                 }
                 requireMethod(method, "PUT");
-                return new Route("/v1/experiments/{id}", x -> applyExperiment(x, proposal));
+                return Route.withBody("/v1/experiments/{id}", x -> applyExperiment(x, proposal));
             }
             if (parts.get(3).equals("members") && parts.size() == 4) {
                 requireMethod(method, "POST");
-                return new Route("/v1/experiments/{id}/members", x -> addMember(x, proposal));
+                return Route.withBody("/v1/experiments/{id}/members", x -> addMember(x, proposal));
             }
             if (parts.get(3).equals("members") && parts.size() == 5) {
                 requireMethod(method, "DELETE");
-                return new Route("/v1/experiments/{id}/members/{user}", x -> sendJson(x, 200,
+                return new Route("/v1/experiments/{id}/members/{user}", x -> json(200,
                         services.experiments().removeMember(proposal, parts.get(4), actor(x))
                                 .orElseThrow(() -> noSuchExperiment(proposal))));
             }
@@ -242,18 +414,18 @@ public final class ApiServer implements AutoCloseable {
         }
         if (noun.equals("accounts") && parts.size() == 2) {
             requireMethod(method, "GET");
-            return new Route("/v1/accounts", x -> sendJson(x, 200, services.accounts().list()));
+            return new Route("/v1/accounts", x -> json(200, services.accounts().list()));
         }
         if (noun.equals("accounts") && parts.size() == 3) {
             requireMethod(method, "GET");
             String username = parts.get(2);
-            return new Route("/v1/accounts/{user}", x -> sendJson(x, 200, services.accounts().find(username)
+            return new Route("/v1/accounts/{user}", x -> json(200, services.accounts().find(username)
                     .orElseThrow(() -> new ApiException(404, "No account for '" + username
                             + "': not a member of a current experiment and never given numbers"))));
         }
         if (noun.equals("gpus") && parts.size() == 2) {
             requireMethod(method, "GET");
-            return new Route("/v1/gpus", x -> sendJson(x, 200, services.cloud().gpuInventory()));
+            return new Route("/v1/gpus", x -> json(200, services.cloud().gpuInventory()));
         }
         throw new ApiException(404, "No such route: " + method + " " + path + " (see /openapi.json)");
     }
@@ -269,11 +441,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** Who made the change, for the audit log: the API caller (tokens are not named, never logged). */
-    private static String actor(HttpExchange exchange) {
-        return "api:" + exchange.getRemoteAddress().getAddress().getHostAddress();
+    private static String actor(Exchange exchange) {
+        return "api:" + exchange.remoteAddress();
     }
 
-    private int applyExperiment(HttpExchange exchange, String proposalFromPath) throws IOException {
+    private Reply applyExperiment(Exchange exchange, String proposalFromPath) {
         ExperimentInput input = readBody(exchange, ExperimentInput.class);
         if (proposalFromPath != null) {
             if (input.proposalId() != null && !input.proposalId().equals(proposalFromPath)) {
@@ -284,31 +456,31 @@ public final class ApiServer implements AutoCloseable {
                     input.endsAt(), input.desktop(), input.members());
         }
         ExperimentService.Applied applied = services.experiments().apply(input, actor(exchange));
-        return sendJson(exchange, applied.created() ? 201 : 200, applied.experiment());
+        return json(applied.created() ? 201 : 200, applied.experiment());
     }
 
     private record MemberInput(String username) {
     }
 
-    private int addMember(HttpExchange exchange, String proposal) throws IOException {
+    private Reply addMember(Exchange exchange, String proposal) {
         MemberInput input = readBody(exchange, MemberInput.class);
         Experiment experiment = services.experiments().addMember(proposal, input.username(), actor(exchange))
                 .orElseThrow(() -> noSuchExperiment(proposal));
-        return sendJson(exchange, 200, experiment);
+        return json(200, experiment);
     }
 
-    private int listDesktops(HttpExchange exchange) throws IOException {
-        Map<String, String> query = query(exchange.getRequestURI());
+    private Reply listDesktops(Exchange exchange) {
+        Map<String, String> query = query(exchange.request().getHttpURI().getQuery());
         DesktopRepository.Filter filter = new DesktopRepository.Filter(query.get("experiment"), query.get("user"),
                 "true".equals(query.get("includeDeleted")));
         List<Desktop> desktops = services.database().inTransaction(c -> services.desktops().list(c, filter));
-        return sendJson(exchange, 200, desktops);
+        return json(200, desktops);
     }
 
     private record EnrollmentInput(String serverId, String token) {
     }
 
-    private int enroll(HttpExchange exchange) throws IOException {
+    private Reply enroll(Exchange exchange) {
         EnrollmentInput input = readBody(exchange, EnrollmentInput.class);
         List<FieldError> missing = new ArrayList<>();
         if (input.serverId() == null || input.serverId().isBlank()) {
@@ -321,17 +493,16 @@ public final class ApiServer implements AutoCloseable {
             throw new ApiException(400, "The enrollment request is invalid", missing);
         }
         EnrollmentService.Result result = services.enrollment().enroll(input.serverId(), input.token(),
-                exchange.getRemoteAddress().getAddress().getHostAddress(), services.enrollmentChecksAddress());
+                exchange.remoteAddress(), services.enrollmentChecksAddress());
         if (result.outcome() != EnrollmentService.Outcome.GRANTED) {
             // One answer whatever failed, so a caller cannot probe server ids or tokens.
             throw new ApiException(403, "Enrollment refused");
         }
-        return sendJson(exchange, 200, Map.of("vncPassword", result.vncPassword()));
+        return json(200, Map.of("vncPassword", result.vncPassword()));
     }
 
-    private static Map<String, String> query(URI uri) {
+    private static Map<String, String> query(String raw) {
         Map<String, String> values = new HashMap<>();
-        String raw = uri.getRawQuery();
         if (raw == null) {
             return values;
         }
@@ -345,17 +516,10 @@ public final class ApiServer implements AutoCloseable {
         return values;
     }
 
-    private static <T> T readBody(HttpExchange exchange, Class<T> type) throws IOException {
-        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-        if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
-            throw new ApiException(415, "Send the body as JSON with Content-Type: application/json");
-        }
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(MAX_BODY_BYTES + 1);
-        }
+    private static <T> T readBody(Exchange exchange, Class<T> type) {
+        byte[] body = exchange.body();
         if (body.length > MAX_BODY_BYTES) {
-            throw new ApiException(413, "The body is larger than " + MAX_BODY_BYTES + " bytes");
+            throw tooLarge();
         }
         if (body.length == 0) {
             throw new ApiException(400, "The body is empty; send a JSON object");
@@ -374,6 +538,8 @@ public final class ApiServer implements AutoCloseable {
                     List.of(new FieldError(path(e), e.getOriginalMessage())));
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "The body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ApiException(400, "Could not read the request: " + e.getMessage());
         }
     }
 
@@ -392,30 +558,29 @@ public final class ApiServer implements AutoCloseable {
         return path.length() == 0 ? "(body)" : path.toString();
     }
 
-    private static int sendJson(HttpExchange exchange, int status, Object body) throws IOException {
-        return send(exchange, status, "application/json", JSON.writeValueAsBytes(body));
-    }
-
-    private static int send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
+    private static Reply json(int status, Object body) {
+        try {
+            return new Reply(status, "application/json", JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot write the answer as JSON", e);
         }
-        return status;
     }
 
-    private static void sendError(HttpExchange exchange, int status, String message, List<FieldError> fields) {
+    private static Reply error(int status, String message, List<FieldError> fields) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", status);
         body.put("error", message);
         if (!fields.isEmpty()) {
             body.put("fields", fields);
         }
+        return json(status, body);
+    }
+
+    private static byte[] openApiDocumentBytes() {
         try {
-            send(exchange, status, "application/json", JSON.writeValueAsBytes(body));
+            return openApiDocument();
         } catch (IOException e) {
-            LOG.debug("Could not send the error answer", e);
+            throw new IllegalStateException("Cannot read openapi.json", e);
         }
     }
 

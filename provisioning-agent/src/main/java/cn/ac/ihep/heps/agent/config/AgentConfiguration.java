@@ -36,7 +36,7 @@ public final class AgentConfiguration {
     public static final Setting DATABASE_PASSWORD = new Setting("database-password", "",
             true, "Database password; or database-password-file.");
     public static final Setting HOME = new Setting("home", System.getProperty("user.home") + "/.heps",
-            false, "Directory for the embedded database and local state.");
+            false, "Directory for the embedded database and local state; made 0700, the database files in it 0600.");
     public static final Setting AGENT_ID = new Setting("agent-id", "",
             false, "Name of this agent instance in claims and the audit log. Empty: the host name.");
     public static final Setting API_LISTEN = new Setting("api-listen", "127.0.0.1:8640",
@@ -49,6 +49,19 @@ public final class AgentConfiguration {
             true, "Password of api-tls-keystore; or api-tls-keystore-password-file.");
     public static final Setting API_TLS_CLIENT_CA = new Setting("api-tls-client-ca", "",
             false, "PKCS#12 truststore of client CAs. When set, the API requires client certificates (mutual TLS).");
+    public static final Setting API_REQUEST_TIMEOUT = new Setting("api-request-timeout", "PT10S",
+            false, "A client must send a request's headers within this of connecting, and its body within this of "
+                    + "its headers, or it is disconnected (ISO-8601 duration).");
+    public static final Setting API_IDLE_TIMEOUT = new Setting("api-idle-timeout", "PT30S",
+            false, "How long a kept-alive API connection may sit idle before it is closed (ISO-8601 duration).");
+    public static final Setting API_MAX_CONNECTIONS = new Setting("api-max-connections", "512",
+            false, "Open API connections at most; further clients wait to be accepted.");
+    public static final Setting API_MAX_CONNECTIONS_PER_ADDRESS = new Setting("api-max-connections-per-address", "32",
+            false, "Open API connections at most from one client address; more are closed at once.");
+    public static final Setting API_MAX_CONCURRENT_REQUESTS = new Setting("api-max-concurrent-requests", "32",
+            false, "API requests handled at once; further ones wait in a queue.");
+    public static final Setting API_MAX_QUEUED_REQUESTS = new Setting("api-max-queued-requests", "256",
+            false, "API requests that may wait (each at most api-request-timeout); beyond that the answer is 503.");
     public static final Setting AGENT_URL = new Setting("agent-url", "",
             false, "URL at which desktop VMs reach the agent's API (for the one-time VNC secret fetch). "
                     + "Empty: http://<api-listen>.");
@@ -67,6 +80,8 @@ public final class AgentConfiguration {
             false, "How long an agent's claim on a desktop it is creating lasts; another agent waits that long.");
     public static final Setting WEBHOOK_URL = new Setting("webhook-url", "",
             false, "URL that receives a JSON POST before each start, shelve and delete. Empty: log only.");
+    public static final Setting MAX_CREATES_PER_PASS = new Setting("max-creates-per-pass", "25",
+            false, "Desktop VMs one reconcile pass may ask Nova to create; the others are created in the next passes.");
     public static final Setting BEAMLINES = new Setting("beamlines", "",
             false, "Comma-separated ids of the beamlines experiments may name (the ids of images/beamlines/*.yaml, e.g. hard-xray-imaging,high-pressure).");
     public static final Setting VM_NETWORK = new Setting("vm-network", "heps-vm-network",
@@ -102,7 +117,8 @@ public final class AgentConfiguration {
     public static final Setting LDAP_GROUPS_DN = new Setting("ldap-groups-dn", "",
             false, "LDAP subtree of the experiment groups (posixGroup cn=<group>), e.g. ou=groups,dc=heps,dc=example.");
     public static final Setting LDAP_CA_FILE = new Setting("ldap-ca-file", "",
-            false, "PEM file of the CA that signed the LDAP server's certificate (ldaps://). Empty: the JVM's trust store.");
+            false, "PEM file of the CA that signed the LDAP server's certificate (ldaps://). Empty: the JVM's trust store. "
+                    + "The certificate must also name the URL's host (an address URL: that address).");
     public static final Setting AD_URL = new Setting("ad-url", "",
             false, "Active Directory domain controller in which experiment members get user accounts; ldaps:// "
                     + "only (AD sets passwords over TLS only). Empty: no AD accounts.");
@@ -117,7 +133,8 @@ public final class AgentConfiguration {
     public static final Setting AD_UPN_SUFFIX = new Setting("ad-upn-suffix", "",
             false, "userPrincipalName suffix of new AD users (<user>@<suffix>). Empty: the domain of ad-users-dn's DC= parts.");
     public static final Setting AD_CA_FILE = new Setting("ad-ca-file", "",
-            false, "PEM file of the CA that signed the domain controller's certificate. Empty: the JVM's trust store.");
+            false, "PEM file of the CA that signed the domain controller's certificate. Empty: the JVM's trust store. "
+                    + "The certificate must also name the URL's host (an address URL: that address).");
     public static final Setting ACCOUNT_UID_RANGE = new Setting("account-uid-range", "20000-59999",
             false, "uidNumbers the agent hands out to new accounts (first-last); existing accounts keep theirs.");
     public static final Setting ACCOUNT_GID_RANGE = new Setting("account-gid-range", "60000-69999",
@@ -149,8 +166,10 @@ public final class AgentConfiguration {
     /** Every setting, in the order of the README table. */
     public static final List<Setting> ALL = List.of(
             DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, HOME, AGENT_ID,
-            API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA, AGENT_URL,
-            ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
+            API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA,
+            API_REQUEST_TIMEOUT, API_IDLE_TIMEOUT, API_MAX_CONNECTIONS, API_MAX_CONNECTIONS_PER_ADDRESS,
+            API_MAX_CONCURRENT_REQUESTS, API_MAX_QUEUED_REQUESTS, AGENT_URL,
+            ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, MAX_CREATES_PER_PASS, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
             BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
             VNC_SITE_SECRET,
             AD_DOMAIN, AD_COMPUTER_OU, STORAGE_MOUNTS, USERDATA_TEMPLATE_DIR,
@@ -287,6 +306,19 @@ public final class AgentConfiguration {
         return duration;
     }
 
+    private int positiveInt(Setting setting) {
+        try {
+            int number = Integer.parseInt(value(setting).trim());
+            if (number > 0) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigurationException("The setting " + setting.property() + " (" + setting.environmentVariable()
+                + ") must be a whole number above zero, not '" + value(setting) + "'");
+    }
+
     private static List<String> list(String value, String separator) {
         return Arrays.stream(value.split(separator)).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
@@ -340,6 +372,30 @@ public final class AgentConfiguration {
         return optional(API_TLS_CLIENT_CA).map(Path::of);
     }
 
+    public Duration apiRequestTimeout() {
+        return positiveDuration(API_REQUEST_TIMEOUT);
+    }
+
+    public Duration apiIdleTimeout() {
+        return positiveDuration(API_IDLE_TIMEOUT);
+    }
+
+    public int apiMaxConnections() {
+        return positiveInt(API_MAX_CONNECTIONS);
+    }
+
+    public int apiMaxConnectionsPerAddress() {
+        return positiveInt(API_MAX_CONNECTIONS_PER_ADDRESS);
+    }
+
+    public int apiMaxConcurrentRequests() {
+        return positiveInt(API_MAX_CONCURRENT_REQUESTS);
+    }
+
+    public int apiMaxQueuedRequests() {
+        return positiveInt(API_MAX_QUEUED_REQUESTS);
+    }
+
     public Optional<URI> agentUrl() {
         return optional(AGENT_URL).map(URI::create);
     }
@@ -356,6 +412,10 @@ public final class AgentConfiguration {
 
     public Duration reconcileInterval() {
         return duration(RECONCILE_INTERVAL);
+    }
+
+    public int maxCreatesPerPass() {
+        return positiveInt(MAX_CREATES_PER_PASS);
     }
 
     public Duration startLeadTime() {

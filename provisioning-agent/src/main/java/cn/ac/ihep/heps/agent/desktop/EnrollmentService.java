@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.desktop;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
@@ -98,9 +99,10 @@ public final class EnrollmentService {
             return new Result(Outcome.GRANTED, passwords.passwordFor(serverId));
         });
         if (result.outcome() != Outcome.GRANTED) {
-            LOG.warn("Refused enrollment for server {} from {}: {}", serverId, remoteAddress, result.outcome());
+            LOG.warn("Refused enrollment for server {} from {}: {}", LogSafe.text(serverId), LogSafe.text(remoteAddress),
+                    result.outcome());
         } else {
-            LOG.info("Server {} fetched its VNC password", serverId);
+            LOG.info("Server {} fetched its VNC password", LogSafe.text(serverId));
         }
         return result;
     }

@@ -72,6 +72,11 @@ public final class ExperimentService {
             if (experiment.isEmpty()) {
                 return Optional.empty();
             }
+            if (experiment.get().members().size() >= ExperimentValidator.MAX_MEMBERS
+                    && !experiment.get().members().contains(username)) {
+                throw new InvalidExperimentException("The member is invalid", List.of(new FieldError("username",
+                        "the experiment already has " + ExperimentValidator.MAX_MEMBERS + " members, the most it may have")));
+            }
             if (experiments.addMember(connection, experiment.get().id(), username, now)) {
                 audit.record(connection, now, actor, "member.add", "experiment/" + proposalId, "username=" + username);
             }

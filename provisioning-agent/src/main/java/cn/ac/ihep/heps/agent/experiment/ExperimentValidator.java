@@ -23,6 +23,11 @@ public final class ExperimentValidator {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,47}");
     static final Pattern PROPOSAL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final int MAX_GPUS = 16;
+    /**
+     * Members of one experiment at most: a beamtime has tens of users, and every member costs a
+     * VM, two directory accounts and a share of each reconcile pass.
+     */
+    public static final int MAX_MEMBERS = 500;
 
     private final List<String> beamlines;
     private final CloudProvider cloud;
@@ -91,6 +96,10 @@ public final class ExperimentValidator {
 
     private static List<String> members(List<String> input, List<FieldError> errors) {
         if (input == null) {
+            return List.of();
+        }
+        if (input.size() > MAX_MEMBERS) {
+            errors.add(new FieldError("members", "at most " + MAX_MEMBERS + " members per experiment, not " + input.size()));
             return List.of();
         }
         List<String> members = new ArrayList<>();

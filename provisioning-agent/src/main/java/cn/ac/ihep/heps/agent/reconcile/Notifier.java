@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.reconcile;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -84,7 +85,7 @@ public class Notifier {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {
-            LOG.warn("The notification webhook is unreachable ({}); retrying next pass", e.getMessage());
+            LOG.warn("The notification webhook is unreachable ({}); retrying next pass", LogSafe.message(e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** The settings a reconcile pass uses, taken from the agent's configuration. */
+/**
+ * The settings a reconcile pass uses, taken from the agent's configuration.
+ * {@code maxCreatesPerPass}: VMs one pass may ask Nova for; the rest wait for the next pass.
+ */
 public record ReconcileSettings(
         String agentId,
         Duration startLeadTime,
@@ -18,5 +21,8 @@ public record ReconcileSettings(
         Optional<String> adDomain,
         Optional<String> adComputerOu,
         List<List<String>> storageMounts,
-        Optional<Path> userDataTemplateDir) {
+        Optional<Path> userDataTemplateDir,
+        int maxCreatesPerPass) {
+
+    public static final int DEFAULT_MAX_CREATES_PER_PASS = 25;
 }

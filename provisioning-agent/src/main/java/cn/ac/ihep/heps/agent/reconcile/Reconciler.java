@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.reconcile;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
@@ -89,6 +90,7 @@ public final class Reconciler {
         final Instant now = clock.instant();
         final Map<String, Integer> actions = new TreeMap<>();
         final Map<String, CloudServer> serversById = new HashMap<>();
+        int creates;
         List<Experiment> experiments = List.of();
         final PassGpus gpus = new PassGpus(cloud, metrics, recentGpus, now,
                 (resourceClass, inventory) -> planGpus(this, resourceClass, inventory));
@@ -182,7 +184,7 @@ public final class Reconciler {
             }
         } catch (CloudException e) {
             // One desktop's failure does not stop the others; the next pass tries again.
-            LOG.warn("Desktop of {} for experiment {}: {}", member, experiment.proposalId(), e.getMessage());
+            LOG.warn("Desktop of {} for experiment {}: {}", member, experiment.proposalId(), LogSafe.message(e.getMessage()));
             pass.did("cloud-error");
         }
     }
@@ -379,6 +381,11 @@ public final class Reconciler {
                     + " in Glance (an image with heps_beamline=" + experiment.beamline() + "); build one with 'heps images'");
             return;
         }
+        if (pass.creates >= settings.maxCreatesPerPass()) {
+            // A flood of members (or of experiments) reaches Nova at a bounded pace: the next pass goes on.
+            pass.did("create-deferred");
+            return;
+        }
         CloudFlavor flavor = cloud.findFlavor(experiment.desktop().flavor()).orElse(null);
         if (flavor == null) {
             hold(pass, current, "flavor " + experiment.desktop().flavor() + " no longer exists in Nova; "
@@ -432,6 +439,7 @@ public final class Reconciler {
             });
             throw e;
         }
+        pass.creates++;
         Failpoint.AFTER_BOOT_REQUEST.reach();
         if (targetHost != null) {
             pass.gpus.consume(targetHost, resourceClass, flavor.gpuCount());

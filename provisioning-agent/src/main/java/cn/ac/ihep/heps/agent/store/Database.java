@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.store;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -26,9 +27,26 @@ public final class Database implements AutoCloseable {
 
     /** Opens the database and brings its schema up to date. */
     public static Database open(String url, String user, String password) {
+        Path embedded = embeddedFile(url);
+        if (embedded != null) {
+            PrivateFiles.directory(embedded.getParent());
+        }
         Database database = new Database(url, user, password);
         database.migrate();
+        if (embedded != null) {
+            PrivateFiles.files(embedded.getParent(), embedded.getFileName().toString() + ".");
+        }
         return database;
+    }
+
+    /** {@code jdbc:h2:file:/home/heps/.heps/agent;...} → {@code /home/heps/.heps/agent}; null for other databases. */
+    static Path embeddedFile(String url) {
+        if (!url.startsWith("jdbc:h2:file:")) {
+            return null;
+        }
+        String file = url.substring("jdbc:h2:file:".length());
+        int options = file.indexOf(';');
+        return Path.of(options < 0 ? file : file.substring(0, options)).toAbsolutePath();
     }
 
     public String url() {
@@ -121,6 +139,12 @@ public final class Database implements AutoCloseable {
             } catch (SQLException e) {
                 // Closing anyway.
             }
+        }
+        // Files H2 made since opening (a trace file) get the umask's mode; the 0700 home already
+        // keeps them from others, and this makes them 0600 too.
+        Path embedded = embeddedFile(url);
+        if (embedded != null && java.nio.file.Files.isDirectory(embedded.getParent())) {
+            PrivateFiles.files(embedded.getParent(), embedded.getFileName().toString() + ".");
         }
     }
 

@@ -269,4 +269,24 @@ class ApiServerTest {
         assertEquals(404, send("GET", "/v1/nothing", null).statusCode());
         assertEquals(405, send("DELETE", "/v1/desktops", null).statusCode());
     }
+
+    @Test
+    void anExperimentHasAtMostItsCapOfMembersAndTheAnswerSaysSo() throws Exception {
+        String tooMany = java.util.stream.IntStream.range(0, 25_000).mapToObj(i -> "\"u" + i + "\"")
+                .collect(java.util.stream.Collectors.joining(", "));
+        long started = System.nanoTime();
+        HttpResponse<String> refused = send("POST", "/v1/experiments", experiment("P-900", "B1", "heps.desktop.cpu", 0, tooMany));
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertEquals(List.of("members"), failingFields(refused));
+        assertTrue(refused.body().contains("at most 500 members per experiment, not 25000"), refused.body());
+        assertTrue(System.nanoTime() - started < 3_000_000_000L, "refusing took too long");
+        assertEquals(404, send("GET", "/v1/experiments/P-900", null).statusCode(), "nothing was stored");
+
+        String full = java.util.stream.IntStream.range(0, 500).mapToObj(i -> "\"m" + i + "\"")
+                .collect(java.util.stream.Collectors.joining(", "));
+        assertEquals(201, send("POST", "/v1/experiments", experiment("P-901", "B1", "heps.desktop.cpu", 0, full)).statusCode());
+        HttpResponse<String> oneMore = send("POST", "/v1/experiments/P-901/members", "{\"username\": \"late\"}");
+        assertEquals(400, oneMore.statusCode(), oneMore.body());
+        assertTrue(oneMore.body().contains("already has 500 members"), oneMore.body());
+    }
 }

@@ -54,6 +54,18 @@ class AgentConfigurationTest {
     }
 
     @Test
+    void apiLimitsHaveDefaultsAndRefuseNonsense() {
+        AgentConfiguration defaults = AgentConfiguration.of(Map.of());
+        assertEquals(Duration.ofSeconds(10), defaults.apiRequestTimeout());
+        assertEquals(32, defaults.apiMaxConnectionsPerAddress());
+        ConfigurationException zero = assertThrows(ConfigurationException.class,
+                () -> AgentConfiguration.of(Map.of("api-max-connections-per-address", "0")).apiMaxConnectionsPerAddress());
+        assertTrue(zero.getMessage().contains("HEPS_API_MAX_CONNECTIONS_PER_ADDRESS"), zero.getMessage());
+        assertThrows(ConfigurationException.class,
+                () -> AgentConfiguration.of(Map.of("api-max-queued-requests", "many")).apiMaxQueuedRequests());
+    }
+
+    @Test
     void theReadmeDocumentsEverySetting() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         for (Setting setting : AgentConfiguration.ALL) {

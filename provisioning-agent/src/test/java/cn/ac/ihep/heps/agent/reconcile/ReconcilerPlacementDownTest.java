@@ -61,7 +61,7 @@ class ReconcilerPlacementDownTest {
     private Reconciler reconciler(MutableClock clock) {
         ReconcileSettings settings = new ReconcileSettings("agent-p", Duration.ofMinutes(30), Duration.ofDays(1),
                 Duration.ofMinutes(15), Duration.ofMinutes(5), "heps-vm-network", Optional.of("CUSTOM_GPU_A100"),
-                "http://127.0.0.1:8640", Optional.empty(), Optional.empty(), List.of(), Optional.empty());
+                "http://127.0.0.1:8640", Optional.empty(), Optional.empty(), List.of(), Optional.empty(), ReconcileSettings.DEFAULT_MAX_CREATES_PER_PASS);
         return new Reconciler(db.database(), new ExperimentRepository(), new DesktopRepository(), new AuditLog(), cloud,
                 new Notifier(Optional.empty()), new AgentMetrics(), settings, clock);
     }

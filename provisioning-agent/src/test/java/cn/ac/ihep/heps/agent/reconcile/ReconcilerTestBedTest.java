@@ -127,7 +127,7 @@ class ReconcilerTestBedTest {
             AgentMetrics metrics) {
         ReconcileSettings settings = new ReconcileSettings(agentId, LEAD, RETENTION, NOTICE, claim,
                 "heps-vm-network", Optional.empty(), "http://127.0.0.1:8640", Optional.empty(), Optional.empty(),
-                List.of(), Optional.empty());
+                List.of(), Optional.empty(), ReconcileSettings.DEFAULT_MAX_CREATES_PER_PASS);
         return new Reconciler(db.database(), new ExperimentRepository(), new DesktopRepository(), new AuditLog(),
                 provider, new Notifier(Optional.of(webhook.uri())), metrics, settings, clock);
     }

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.auth.token.introspection;
 
+import cn.ac.ihep.heps.auth.token.BoundedBody;
 import cn.ac.ihep.heps.auth.token.PresentedToken;
 import cn.ac.ihep.heps.auth.token.TokenRejectedException;
 import cn.ac.ihep.heps.auth.token.VerifiedToken;
@@ -21,13 +22,17 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Asks the token server about an opaque token (CONTRACTS §1b, RFC 7662 shape): POST
  * {@code token=<token>} with HTTP Basic client credentials, within a fixed timeout. An answer
  * is trusted only when {@code active} is true and it names the user and an {@code exp} in the
- * future; it is cached (by token hash) until that {@code exp} at most.
+ * future; it is cached (by token hash) until that {@code exp} at most. When the answer carries
+ * {@code aud} or {@code client_id}, one of them must name us ({@code accepted}): a token the
+ * server issued for another service is not a ticket to a desktop. An empty {@code accepted}
+ * turns that check off.
  */
 public final class IntrospectionClient {
 
@@ -41,9 +46,12 @@ public final class IntrospectionClient {
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, VerifiedToken> cache = new ConcurrentHashMap<>();
+    private final Set<String> accepted;
 
-    public IntrospectionClient(URI url, String clientId, String clientSecret, Duration timeout, Clock clock) {
+    public IntrospectionClient(URI url, String clientId, String clientSecret, Duration timeout, Clock clock,
+            Set<String> accepted) {
         this.url = url;
+        this.accepted = Set.copyOf(accepted);
         this.authorization = "Basic " + Base64.getEncoder().encodeToString(
                 (URLEncoder.encode(clientId, StandardCharsets.UTF_8) + ":"
                         + URLEncoder.encode(clientSecret, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
@@ -68,12 +76,14 @@ public final class IntrospectionClient {
                     .header("Accept", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(
                             "token=" + URLEncoder.encode(token.value(), StandardCharsets.UTF_8)))
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+                    .build(), BoundedBody.upTo(MAXIMUM_RESPONSE_BYTES));
         }
         catch (HttpTimeoutException e) {
             throw new TokenRejectedException("token server did not answer within " + timeout.toMillis() + " ms");
         }
         catch (IOException e) {
+            if (BoundedBody.tooLarge(e))
+                throw new TokenRejectedException("token server answer larger than " + MAXIMUM_RESPONSE_BYTES + " bytes");
             throw new TokenRejectedException("token server unreachable (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
         catch (InterruptedException e) {
@@ -82,8 +92,6 @@ public final class IntrospectionClient {
         }
         if (response.statusCode() != 200)
             throw new TokenRejectedException("token server answered HTTP " + response.statusCode());
-        if (response.body().length > MAXIMUM_RESPONSE_BYTES)
-            throw new TokenRejectedException("token server answer too large");
 
         VerifiedToken verified = parse(response.body(), hash, now);
         if (cache.size() >= MAXIMUM_CACHED)
@@ -108,6 +116,7 @@ public final class IntrospectionClient {
             throw new TokenRejectedException("introspection answer has no boolean \"active\"");
         if (!active.booleanValue())
             throw new TokenRejectedException("token is not active");
+        checkAudience(answer);
         String subject = text(answer, "sub").or(() -> text(answer, "username"))
                 .orElseThrow(() -> new TokenRejectedException("introspection answer names no user"));
         JsonNode exp = answer.get("exp");
@@ -129,6 +138,24 @@ public final class IntrospectionClient {
         }
         return new VerifiedToken(subject, "sha256:" + hash, expiresAt, groups, text(answer, "name"),
                 text(answer, "experiment"), text(answer, "vm"));
+    }
+
+    private void checkAudience(JsonNode answer) throws TokenRejectedException {
+        if (accepted.isEmpty())
+            return;
+        JsonNode audience = answer.get("aud");
+        if (audience != null && !audience.isNull()) {
+            List<String> named = new ArrayList<>();
+            if (audience.isTextual())
+                named.add(audience.textValue());
+            else if (audience.isArray())
+                audience.forEach(a -> named.add(a.asText()));
+            if (named.stream().noneMatch(accepted::contains))
+                throw new TokenRejectedException("introspection answer's aud does not name this service");
+        }
+        Optional<String> client = text(answer, "client_id");
+        if (client.isPresent() && !accepted.contains(client.get()))
+            throw new TokenRejectedException("introspection answer's client_id is not this service's");
     }
 
     private static Optional<String> text(JsonNode node, String field) {

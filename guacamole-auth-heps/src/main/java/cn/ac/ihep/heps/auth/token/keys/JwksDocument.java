@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.auth.token.keys;
 
+import cn.ac.ihep.heps.auth.LogSafe;
 import io.jsonwebtoken.security.Jwk;
 import io.jsonwebtoken.security.JwkSet;
 import io.jsonwebtoken.security.Jwks;
@@ -34,7 +35,7 @@ final class JwksDocument {
                 key = privateJwk.toPublicJwk().toKey();
             else {
                 // Shared secrets never come from a key set: HS256 uses heps-jwt-shared-secret only.
-                logger.warn("Non-public key \"{}\" in {} ignored.", id, origin);
+                logger.warn("Non-public key \"{}\" in {} ignored.", LogSafe.text(id), origin);
                 continue;
             }
             if (keys.size() >= maximumKeys) {

@@ -1,5 +1,7 @@
 package cn.ac.ihep.heps.auth.token.keys;
 
+import cn.ac.ihep.heps.auth.LogSafe;
+import cn.ac.ihep.heps.auth.token.BoundedBody;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -67,21 +69,19 @@ public final class JwksUrlKeySource implements KeySource {
         lastAttempt = now;
         try {
             HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(url).timeout(timeout)
-                    .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                    .header("Accept", "application/json").GET().build(), BoundedBody.upTo(MAXIMUM_DOCUMENT_BYTES));
             if (response.statusCode() != 200)
                 throw new IOException("HTTP " + response.statusCode());
-            if (response.body().length > MAXIMUM_DOCUMENT_BYTES)
-                throw new IOException("key set larger than " + MAXIMUM_DOCUMENT_BYTES + " bytes");
             Map<String, PublicKey> keys = JwksDocument.parse(new String(response.body(), StandardCharsets.UTF_8),
                     "JWKS " + url, MAXIMUM_KEYS);
             cached = new Cached(now, keys);
-            logger.info("Fetched {} key(s) from {} ({}): {}", keys.size(), url, why, keys.keySet());
+            logger.info("Fetched {} key(s) from {} ({}): {}", keys.size(), url, why, LogSafe.text(String.valueOf(keys.keySet())));
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         catch (IOException | RuntimeException e) {
-            logger.warn("Fetching keys from {} failed ({}); keeping {} cached key(s).", url, e.getMessage(),
+            logger.warn("Fetching keys from {} failed ({}); keeping {} cached key(s).", url, LogSafe.text(e.getMessage()),
                     cached.keys().size());
             logger.debug("JWKS fetch failed.", e);
         }

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.guacamole.resolver.power;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
@@ -108,7 +109,7 @@ public class DesktopWakeService {
         Desktop current = desktops.desktopFor(found);
         // Tags may have changed since login: access is checked again against the live server.
         if (!found.tags().contains(DesktopTags.DESKTOP) || !DesktopIndex.grants(current, principal, caseSensitivity)) {
-            logger.warn("User \"{}\" no longer has access to desktop {}: refused", principal.username(), known.id());
+            logger.warn("User \"{}\" no longer has access to desktop {}: refused", LogSafe.text(principal.username()), known.id());
             throw new GuacamoleSecurityException("Permission denied.");
         }
         return current;

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.guacamole.resolver.user;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService.NoDesktopAction;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
@@ -73,7 +74,7 @@ public class DesktopUserContextService {
         boolean message = configuration.getNoDesktopAction() == NoDesktopAction.MESSAGE;
 
         if (!lookup.indexAvailable()) {
-            logger.warn("No desktop listing is available yet; user \"{}\" cannot be offered a desktop", username);
+            logger.warn("No desktop listing is available yet; user \"{}\" cannot be offered a desktop", LogSafe.text(username));
             if (message) {
                 throw new TranslatableGuacamoleServerBusyException(
                         "The desktop directory is not available yet. Try again in a minute.",
@@ -82,7 +83,7 @@ public class DesktopUserContextService {
             return context(principal, List.of());
         }
         if (lookup.desktops().isEmpty()) {
-            logger.info("User \"{}\" has no desktop VM (groups: {})", username, principal.groups());
+            logger.info("User \"{}\" has no desktop VM (groups: {})", LogSafe.text(username), LogSafe.text(principal.groups()));
             if (message) {
                 throw new TranslatableGuacamoleResourceNotFoundException(
                         "No desktop is assigned to you. Request one from the user-service portal, or ask "
@@ -91,7 +92,7 @@ public class DesktopUserContextService {
             }
             return context(principal, List.of());
         }
-        logger.debug("User \"{}\" has {} desktop(s), index age {} s", username, lookup.desktops().size(),
+        logger.debug("User \"{}\" has {} desktop(s), index age {} s", LogSafe.text(username), lookup.desktops().size(),
                 lookup.indexAge().toSeconds());
         return context(principal, lookup.desktops());
     }
