@@ -1,6 +1,9 @@
 package cn.ac.ihep.heps.guacamole.resolver;
 
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.guacamole.resolver.activity.ActivityReporter;
+import cn.ac.ihep.heps.guacamole.resolver.activity.IdleDisconnector;
+import cn.ac.ihep.heps.guacamole.resolver.activity.SessionRegistry;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndexService;
@@ -42,5 +45,8 @@ public class VmResolverModule extends AbstractModule {
         bind(ConnectionProfileFactory.class);
         bind(DesktopWakeService.class);
         bind(DesktopUserContextService.class);
+        bind(SessionRegistry.class);
+        bind(ActivityReporter.class);
+        bind(IdleDisconnector.class);
     }
 }

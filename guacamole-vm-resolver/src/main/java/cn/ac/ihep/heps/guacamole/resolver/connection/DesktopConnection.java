@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.guacamole.resolver.connection;
 
+import cn.ac.ihep.heps.guacamole.resolver.activity.SessionRegistry;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopPrincipal;
 import cn.ac.ihep.heps.guacamole.resolver.power.DesktopWakeService;
@@ -28,14 +29,17 @@ public class DesktopConnection extends AbstractConnection {
     private final DesktopPrincipal principal;
     private final DesktopWakeService wakeService;
     private final ConnectionProfileFactory profiles;
+    private final SessionRegistry sessions;
     private final GuacamoleProxyConfiguration guacd;
 
     public DesktopConnection(Desktop desktop, DesktopPrincipal principal, DesktopWakeService wakeService,
-            ConnectionProfileFactory profiles, GuacamoleProxyConfiguration guacd, String parentIdentifier) {
+            ConnectionProfileFactory profiles, SessionRegistry sessions, GuacamoleProxyConfiguration guacd,
+            String parentIdentifier) {
         this.desktop = desktop;
         this.principal = principal;
         this.wakeService = wakeService;
         this.profiles = profiles;
+        this.sessions = sessions;
         this.guacd = guacd;
         setIdentifier(desktop.id());
         setName(DesktopNames.displayName(desktop));
@@ -52,7 +56,8 @@ public class DesktopConnection extends AbstractConnection {
         GuacamoleConfiguration config = profiles.configurationFor(ready, principal.username());
         // Tokens are interpreted so recording names can use ${GUAC_USERNAME}, ${GUAC_DATE}, …
         SimpleConnection target = new SimpleConnection(getName(), getIdentifier(), guacd, config, true);
-        return target.connect(info, tokens);
+        // Observed so the agent learns who uses the desktop, and idle sessions can be warned and closed.
+        return sessions.observe(target.connect(info, tokens), desktop.id(), principal.username());
     }
 
     @Override

@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.guacamole.resolver.user;
 
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService.NoDesktopAction;
+import cn.ac.ihep.heps.guacamole.resolver.activity.SessionRegistry;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.connection.DesktopConnection;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
@@ -40,15 +41,18 @@ public class DesktopUserContextService {
     private final DesktopWakeService wakeService;
     private final ConnectionProfileFactory profiles;
     private final ConfigurationService configuration;
+    private final SessionRegistry sessions;
 
     @Inject
     public DesktopUserContextService(AuthenticationProvider authProvider, DesktopIndexService index,
-            DesktopWakeService wakeService, ConnectionProfileFactory profiles, ConfigurationService configuration) {
+            DesktopWakeService wakeService, ConnectionProfileFactory profiles, ConfigurationService configuration,
+            SessionRegistry sessions) {
         this.authProvider = authProvider;
         this.index = index;
         this.wakeService = wakeService;
         this.profiles = profiles;
         this.configuration = configuration;
+        this.sessions = sessions;
     }
 
     /** The user's desktops as a user context; null for the anonymous user. */
@@ -90,7 +94,7 @@ public class DesktopUserContextService {
         GuacamoleProxyConfiguration guacd = desktops.isEmpty() ? null : configuration.getGuacdProxyConfiguration();
         List<DesktopConnection> connections = new ArrayList<>(desktops.size());
         for (Desktop desktop : desktops) {
-            connections.add(new DesktopConnection(desktop, principal, wakeService, profiles, guacd,
+            connections.add(new DesktopConnection(desktop, principal, wakeService, profiles, sessions, guacd,
                     DesktopUserContext.ROOT_GROUP));
         }
         return new DesktopUserContext(authProvider, principal.username(), connections);
