@@ -2,6 +2,8 @@ package cn.ac.ihep.heps.agent.agent;
 
 import cn.ac.ihep.heps.agent.accounts.AccountSettings;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
+import cn.ac.ihep.heps.agent.activity.ActivityService;
+import cn.ac.ihep.heps.agent.api.BearerTokens;
 import cn.ac.ihep.heps.agent.config.AgentConfiguration;
 import cn.ac.ihep.heps.agent.desktop.DesktopService;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
@@ -12,6 +14,7 @@ import cn.ac.ihep.heps.agent.metrics.MeteredCloudProvider;
 import cn.ac.ihep.heps.agent.reconcile.Notifier;
 import cn.ac.ihep.heps.agent.reconcile.ReconcileSettings;
 import cn.ac.ihep.heps.agent.reconcile.Reconciler;
+import cn.ac.ihep.heps.agent.store.ActivityRepository;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
@@ -36,6 +39,7 @@ public final class AgentContext {
     private final ExperimentRepository experimentRepository = new ExperimentRepository();
     private final DesktopRepository desktopRepository = new DesktopRepository();
     private final AuditLog audit = new AuditLog();
+    private final ActivityRepository activityRepository = new ActivityRepository();
 
     public AgentContext(AgentConfiguration configuration, Function<AgentConfiguration, CloudProvider> cloudFactory,
             Clock clock) {
@@ -100,6 +104,16 @@ public final class AgentContext {
     /** The LDAP and AD accounts of experiment members (CONTRACTS §4, {@code heps accounts}). */
     public DirectoryAccounts directoryAccounts() {
         return new DirectoryAccounts(database(), experimentRepository, audit, AccountSettings.from(configuration), clock);
+    }
+
+    /** The Guacamole nodes' activity reports ({@code POST /v1/desktop-activity}). */
+    public ActivityService activity() {
+        return new ActivityService(database(), activityRepository, new BearerTokens(configuration.activityTokens()),
+                serverId -> java.util.Optional.empty(), clock);
+    }
+
+    public ActivityRepository activityRepository() {
+        return activityRepository;
     }
 
     /** The URL desktop VMs use to reach the API, given where the API listens. */

@@ -43,6 +43,10 @@ public final class AgentConfiguration {
             false, "Address and port of the HTTP API (port 0 picks a free one).");
     public static final Setting API_TOKENS = new Setting("api-tokens", "",
             true, "Comma-separated bearer tokens accepted by the API; or api-tokens-file (one per line).");
+    public static final Setting ACTIVITY_TOKENS = new Setting("activity-tokens", "",
+            true, "Comma-separated bearer tokens the Guacamole nodes report desktop activity with (heps-agent-token "
+                    + "of the VM resolver), accepted only on POST /v1/desktop-activity; or activity-tokens-file. "
+                    + "That route also accepts api-tokens.");
     public static final Setting API_TLS_KEYSTORE = new Setting("api-tls-keystore", "",
             false, "PKCS#12 keystore with the API's TLS certificate. Empty: plain HTTP (bind to loopback only).");
     public static final Setting API_TLS_KEYSTORE_PASSWORD = new Setting("api-tls-keystore-password", "",
@@ -149,7 +153,7 @@ public final class AgentConfiguration {
     /** Every setting, in the order of the README table. */
     public static final List<Setting> ALL = List.of(
             DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, HOME, AGENT_ID,
-            API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA, AGENT_URL,
+            API_LISTEN, API_TOKENS, ACTIVITY_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA, AGENT_URL,
             ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
             BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
             VNC_SITE_SECRET,
@@ -325,6 +329,11 @@ public final class AgentConfiguration {
 
     public List<String> apiTokens() {
         String value = value(API_TOKENS);
+        return list(value, value.contains("\n") ? "\n" : ",");
+    }
+
+    public List<String> activityTokens() {
+        String value = value(ACTIVITY_TOKENS);
         return list(value, value.contains("\n") ? "\n" : ",");
     }
 

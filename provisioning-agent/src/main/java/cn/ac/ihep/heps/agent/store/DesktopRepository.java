@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.agent.store;
 
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
+import cn.ac.ihep.heps.agent.idle.DesktopActivity;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +19,11 @@ public final class DesktopRepository {
     private static final String SELECT =
             "SELECT d.id, d.experiment_id, e.proposal_id, e.beamline, d.username, d.server_name, d.server_id, "
                     + "d.state, d.cloud_state, d.reason, d.host, d.address, d.image_id, d.flavor_id, d.gpu_count, "
-                    + "d.updated_at FROM desktops d JOIN experiments e ON e.id = d.experiment_id ";
+                    + "d.updated_at, d.last_connected_at, d.last_disconnected_at, d.last_input_at, "
+                    + "(SELECT COALESCE(SUM(s.connections), 0) FROM desktop_sessions s WHERE s.server_id = d.server_id) "
+                    + "AS open_connections, "
+                    + "(SELECT MIN(s.disconnect_at) FROM desktop_sessions s WHERE s.server_id = d.server_id) AS disconnect_at "
+                    + "FROM desktops d JOIN experiments e ON e.id = d.experiment_id ";
 
     /** Filters for {@link #list}; null fields match everything. */
     public record Filter(String proposalId, String username, Boolean includeDeleted) {
@@ -78,7 +83,10 @@ public final class DesktopRepository {
                             rows.getString(5), rows.getString(6), rows.getString(7),
                             DesktopState.valueOf(rows.getString(8)), rows.getString(9), rows.getString(10),
                             rows.getString(11), rows.getString(12), rows.getString(13), rows.getString(14),
-                            rows.getInt(15), Sql.instant(rows, "updated_at")));
+                            rows.getInt(15), Sql.instant(rows, "updated_at"),
+                            new DesktopActivity(rows.getInt("open_connections"), Sql.instant(rows, "last_connected_at"),
+                                    Sql.instant(rows, "last_disconnected_at"), Sql.instant(rows, "last_input_at"),
+                                    Sql.instant(rows, "disconnect_at"))));
                 }
             }
         }
