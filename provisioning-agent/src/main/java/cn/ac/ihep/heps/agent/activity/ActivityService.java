@@ -5,7 +5,6 @@ import cn.ac.ihep.heps.agent.experiment.FieldError;
 import cn.ac.ihep.heps.agent.store.ActivityRepository;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.common.activity.ActivityAnswer;
-import cn.ac.ihep.heps.common.activity.ActivityAnswer.DisconnectLimit;
 import cn.ac.ihep.heps.common.activity.ActivityReport;
 import cn.ac.ihep.heps.common.activity.ActivityReport.OpenDesktop;
 import cn.ac.ihep.heps.common.activity.ActivityReport.SessionEvent;
@@ -17,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -51,15 +49,15 @@ public final class ActivityService {
     private final Database database;
     private final ActivityRepository activity;
     private final BearerTokens tokens;
-    private final Function<String, Optional<DisconnectLimit>> limits;
+    private final DisconnectLimits limits;
     private final Clock clock;
 
     /**
      * @param tokens the {@code activity-tokens} (the route also accepts the API tokens)
-     * @param limits the disconnect limit of a desktop by server id, when its idle policy has one
+     * @param limits the disconnect limits of the reported desktops
      */
     public ActivityService(Database database, ActivityRepository activity, BearerTokens tokens,
-            Function<String, Optional<DisconnectLimit>> limits, Clock clock) {
+            DisconnectLimits limits, Clock clock) {
         this.database = database;
         this.activity = activity;
         this.tokens = tokens;
@@ -93,11 +91,8 @@ public final class ActivityService {
             }
             return null;
         });
-        List<DisconnectLimit> answer = new ArrayList<>();
-        for (ActivityRepository.OpenDesktop open : checked.desktops()) {
-            limits.apply(open.serverId()).ifPresent(answer::add);
-        }
-        return new ActivityAnswer(answer);
+        List<String> open = checked.desktops().stream().map(ActivityRepository.OpenDesktop::serverId).toList();
+        return new ActivityAnswer(limits.of(open));
     }
 
     private record Event(String serverId, boolean opened, Instant at, Instant lastInputAt) {

@@ -3,6 +3,7 @@ package cn.ac.ihep.heps.agent.agent;
 import cn.ac.ihep.heps.agent.accounts.AccountSettings;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.activity.ActivityService;
+import cn.ac.ihep.heps.agent.activity.PolicyDisconnectLimits;
 import cn.ac.ihep.heps.agent.api.BearerTokens;
 import cn.ac.ihep.heps.agent.config.AgentConfiguration;
 import cn.ac.ihep.heps.agent.desktop.DesktopService;
@@ -109,7 +110,8 @@ public final class AgentContext {
     /** The Guacamole nodes' activity reports ({@code POST /v1/desktop-activity}). */
     public ActivityService activity() {
         return new ActivityService(database(), activityRepository, new BearerTokens(configuration.activityTokens()),
-                serverId -> java.util.Optional.empty(), clock);
+                new PolicyDisconnectLimits(database(), desktopRepository, experimentRepository,
+                        configuration.idleSettings()), clock);
     }
 
     public ActivityRepository activityRepository() {
@@ -126,7 +128,7 @@ public final class AgentContext {
                 configuration.retention(), configuration.notifyAhead(), configuration.claimDuration(),
                 configuration.vmNetwork(), configuration.gpuResourceClass(), agentUrl(agentUrl),
                 configuration.adDomain(), configuration.adComputerOu(), configuration.storageMounts(),
-                configuration.userDataTemplateDir());
+                configuration.userDataTemplateDir(), configuration.idleSettings(), configuration.idleReportTimeout());
         return new Reconciler(database(), experimentRepository, desktopRepository, audit, cloud(),
                 new Notifier(configuration.webhookUrl()), metrics, settings, clock);
     }

@@ -83,7 +83,8 @@ public final class DesktopService {
                 update.state(DesktopState.DELETED).reason("deleted by " + actor).cloudState("DELETED");
             } else if (action == Action.shelve) {
                 update.state(DesktopState.SHELVED);
-            } else if (action == Action.start && desktop.state() == DesktopState.SHELVED) {
+            } else if (action == Action.start && (desktop.state() == DesktopState.SHELVED
+                    || desktop.state() == DesktopState.SHELVED_IDLE)) {
                 update.state(DesktopState.RUNNING);
             }
             update.execute(c, now);

@@ -67,6 +67,28 @@ public final class DesktopRepository {
         return first(query(connection, "WHERE d.server_id = ? OR d.server_name = ?", reference, reference));
     }
 
+    public Optional<Desktop> findByServerId(Connection connection, String serverId) throws SQLException {
+        return first(query(connection, "WHERE d.server_id = ?", serverId));
+    }
+
+    /**
+     * Where the idle policy stands for a desktop: when it last became running, and when the
+     * reconcile loop first found it unused beyond its limit (null when it has not).
+     */
+    public record IdleClock(Instant awakeSince, Instant idleDueSince) {
+    }
+
+    public IdleClock idleClock(Connection connection, long id) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT awake_since, idle_due_since FROM desktops WHERE id = ?")) {
+            select.setLong(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? new IdleClock(Sql.instant(rows, "awake_since"), Sql.instant(rows, "idle_due_since"))
+                        : new IdleClock(null, null);
+            }
+        }
+    }
+
     private static Optional<Desktop> first(List<Desktop> desktops) {
         return desktops.isEmpty() ? Optional.empty() : Optional.of(desktops.get(0));
     }
@@ -150,6 +172,8 @@ public final class DesktopRepository {
 
     /** Sets named columns of one desktop row; {@code updated_at} is always set. */
     public static final class Update {
+        private static final java.util.Set<String> TIMESTAMP_COLUMNS =
+                java.util.Set.of("enrolled_at", "awake_since", "idle_due_since");
         private final long id;
         private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -212,6 +236,18 @@ public final class DesktopRepository {
             return this;
         }
 
+        /** When the desktop last became running (created, or woken after an idle shelve). */
+        public Update awakeSince(Instant at) {
+            values.put("awake_since", at);
+            return this;
+        }
+
+        /** When the reconcile loop first found it unused beyond its idle limit; null clears it. */
+        public Update idleDueSince(Instant at) {
+            values.put("idle_due_since", at);
+            return this;
+        }
+
         /** Writes the changes; returns false when the row no longer exists. */
         public boolean execute(Connection connection, Instant now) throws SQLException {
             StringBuilder sql = new StringBuilder("UPDATE desktops SET updated_at = ?");
@@ -220,9 +256,12 @@ public final class DesktopRepository {
             try (PreparedStatement update = connection.prepareStatement(sql.toString())) {
                 int index = 1;
                 Sql.setInstant(update, index++, now);
-                for (Object value : values.values()) {
+                for (Map.Entry<String, Object> entry : values.entrySet()) {
+                    Object value = entry.getValue();
                     if (value == null) {
-                        update.setNull(index++, java.sql.Types.VARCHAR);
+                        // PostgreSQL wants a null of the column's own type.
+                        update.setNull(index++, TIMESTAMP_COLUMNS.contains(entry.getKey())
+                                ? java.sql.Types.TIMESTAMP_WITH_TIMEZONE : java.sql.Types.VARCHAR);
                     } else {
                         Sql.bind(update, index++, value);
                     }

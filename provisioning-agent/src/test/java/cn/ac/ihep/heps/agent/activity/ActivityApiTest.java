@@ -88,8 +88,8 @@ class ActivityApiTest {
         });
         ActivityService activity = new ActivityService(db.database(), new ActivityRepository(),
                 new BearerTokens(List.of(ACTIVITY_TOKEN)),
-                serverId -> serverId.equals("server-bob") ? Optional.of(new DisconnectLimit(serverId, 3600, 300))
-                        : Optional.empty(), clock);
+                serverIds -> serverIds.contains("server-bob") ? List.of(new DisconnectLimit("server-bob", 3600, 300))
+                        : List.of(), clock);
         api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Services(experiments, db.database(),
                 desktops, null, null, cloud, new AgentMetrics(), new BearerTokens(List.of(API_TOKEN)), false, activity),
                 null, false);

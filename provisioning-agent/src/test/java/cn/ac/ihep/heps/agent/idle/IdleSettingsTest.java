@@ -45,6 +45,17 @@ class IdleSettingsTest {
     }
 
     @Test
+    void theAgentRefusesABadSettingByName() {
+        var error = assertThrows(cn.ac.ihep.heps.agent.config.ConfigurationException.class,
+                () -> cn.ac.ihep.heps.agent.config.AgentConfiguration.of(java.util.Map.of("idle-shelve-after", "2h"))
+                        .idleSettings());
+        assertEquals("The setting idle-shelve-after must be off or an ISO-8601 duration such as PT30M or PT2H, "
+                + "not '2h'", error.getMessage());
+        assertEquals(IdleSettings.defaults().policyFor("b", 1),
+                cn.ac.ihep.heps.agent.config.AgentConfiguration.of(java.util.Map.of()).idleSettings().policyFor("b", 1));
+    }
+
+    @Test
     void theWarningComesFiveMinutesAheadOrAtAThirdOfShortLimits() {
         assertEquals(Duration.ofMinutes(5), IdleSettings.warningBefore(Duration.ofHours(1)));
         assertEquals(Duration.ofMinutes(2), IdleSettings.warningBefore(Duration.ofMinutes(6)));
