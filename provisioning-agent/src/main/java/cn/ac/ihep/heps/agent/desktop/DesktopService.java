@@ -85,7 +85,8 @@ public final class DesktopService {
                 update.state(DesktopState.SHELVED);
             } else if (action == Action.start && (desktop.state() == DesktopState.SHELVED
                     || desktop.state() == DesktopState.SHELVED_IDLE)) {
-                update.state(DesktopState.RUNNING);
+                // Started by hand: a whole idle limit from now before it may be shelved again.
+                update.state(DesktopState.RUNNING).awakeSince(now).idleDueSince(null);
             }
             update.execute(c, now);
             audit.record(c, now, actor, "desktop." + action.name() + ".manual",

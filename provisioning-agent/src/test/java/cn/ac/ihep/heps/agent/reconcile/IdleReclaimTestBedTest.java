@@ -69,14 +69,20 @@ class IdleReclaimTestBedTest {
         db = TestDatabase.create(IdleReclaimTestBedTest.class);
     }
 
+    /** Deletes the desktop's server and waits until it is gone, so its GPU is free for the next test. */
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         for (Desktop desktop : desktops()) {
             if (desktop.serverId() != null) {
                 try {
                     cloud.deleteServer(desktop.serverId());
                 } catch (CloudNotFoundException e) {
                     // Gone already.
+                }
+                Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+                while (Instant.now().isBefore(deadline) && cloud.findServer(desktop.serverId())
+                        .filter(s -> s.state() != ServerState.DELETED).isPresent()) {
+                    Thread.sleep(500);
                 }
             }
         }

@@ -63,7 +63,7 @@ public class IdleDisconnector implements AutoCloseable {
     }
 
     /** One look at every open session; for tests and the scheduler. */
-    void check() {
+    synchronized void check() {
         Instant now = clock.instant();
         for (ObservedTunnel tunnel : registry.openTunnels()) {
             if (tunnel.ending()) {
