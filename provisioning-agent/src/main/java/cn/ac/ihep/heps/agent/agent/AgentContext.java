@@ -15,11 +15,13 @@ import cn.ac.ihep.heps.agent.metrics.MeteredCloudProvider;
 import cn.ac.ihep.heps.agent.reconcile.Notifier;
 import cn.ac.ihep.heps.agent.reconcile.ReconcileSettings;
 import cn.ac.ihep.heps.agent.reconcile.Reconciler;
+import cn.ac.ihep.heps.agent.quota.QuotaService;
 import cn.ac.ihep.heps.agent.store.ActivityRepository;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
+import cn.ac.ihep.heps.agent.store.QuotaRepository;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
 import java.time.Clock;
@@ -90,7 +92,12 @@ public final class AgentContext {
 
     public ExperimentService experiments() {
         return new ExperimentService(database(), experimentRepository, audit,
-                new ExperimentValidator(configuration.beamlines(), cloud()), clock);
+                new ExperimentValidator(configuration.beamlines(), cloud()), quotas(), clock);
+    }
+
+    /** Quotas per experiment and the site default ({@code heps quota}). */
+    public QuotaService quotas() {
+        return new QuotaService(database(), new QuotaRepository(), experimentRepository, audit, clock);
     }
 
     public DesktopService desktops() {
