@@ -3,6 +3,8 @@ package cn.ac.ihep.heps.guacamole.resolver;
 import cn.ac.ihep.heps.guacamole.resolver.connection.CertificatePolicy;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,6 +80,15 @@ public class ConfigurationService {
 
     private static final BooleanGuacamoleProperty SHARING_ENABLED = bool("heps-sharing-enabled");
 
+    // Activity reports to the provisioning agent, and idle sessions
+
+    private static final StringGuacamoleProperty AGENT_URL = string("heps-agent-url");
+    private static final StringGuacamoleProperty AGENT_TOKEN = string("heps-agent-token");
+    private static final IntegerGuacamoleProperty AGENT_REPORT_INTERVAL = integer("heps-agent-report-interval");
+    private static final IntegerGuacamoleProperty AGENT_TIMEOUT = integer("heps-agent-timeout");
+    private static final IntegerGuacamoleProperty AGENT_QUEUE = integer("heps-agent-queue");
+    private static final StringGuacamoleProperty NODE_NAME = string("heps-node-name");
+
     // Recording
 
     private static final StringGuacamoleProperty RECORDING_PATH = string("heps-recording-path");
@@ -95,6 +106,9 @@ public class ConfigurationService {
     public static final int RDP_COLOR_DEPTH = 32;
     /** Cheap to decode on the data-centre network; measured ~10× the frame rate of guacd's defaults (FACTS.md). */
     public static final String DEFAULT_VNC_ENCODINGS = "raw copyrect";
+    public static final int DEFAULT_AGENT_REPORT_INTERVAL_SECONDS = 30;
+    public static final int DEFAULT_AGENT_TIMEOUT_SECONDS = 5;
+    public static final int DEFAULT_AGENT_QUEUE = 1000;
     public static final String DEFAULT_RECORDING_NAME = "${GUAC_DATE}-${GUAC_TIME}-${GUAC_USERNAME}";
 
     private final Environment environment;
@@ -254,6 +268,59 @@ public class ConfigurationService {
         return overrides(VNC_PARAMETERS);
     }
 
+    /**
+     * Where the provisioning agent's API is, for the activity reports; empty when the site does
+     * not report (then no session is ever disconnected for lack of input, and the agent shelves
+     * no desktop for want of connections).
+     */
+    public Optional<URI> getAgentUrl() throws GuacamoleException {
+        Optional<String> value = optional(AGENT_URL);
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(value.get());
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw invalid(AGENT_URL, value.get(), "an http:// or https:// URL such as http://agent:8640");
+            }
+            return Optional.of(uri);
+        } catch (URISyntaxException e) {
+            throw invalid(AGENT_URL, value.get(), "an http:// or https:// URL such as http://agent:8640");
+        }
+    }
+
+    /** The bearer token of the activity reports: one of the agent's {@code activity-tokens}. */
+    public String getAgentToken() throws GuacamoleException {
+        return required(AGENT_TOKEN, "when heps-agent-url is set");
+    }
+
+    public Duration getAgentReportInterval() throws GuacamoleException {
+        return Duration.ofSeconds(positive(AGENT_REPORT_INTERVAL, DEFAULT_AGENT_REPORT_INTERVAL_SECONDS));
+    }
+
+    /** How long a report may take, connecting included, before it is given up and tried again later. */
+    public Duration getAgentTimeout() throws GuacamoleException {
+        return Duration.ofSeconds(positive(AGENT_TIMEOUT, DEFAULT_AGENT_TIMEOUT_SECONDS));
+    }
+
+    /** How many connection events wait for the agent at most; beyond that the oldest are dropped. */
+    public int getAgentQueue() throws GuacamoleException {
+        return positive(AGENT_QUEUE, DEFAULT_AGENT_QUEUE);
+    }
+
+    /** This Guacamole node's name in the reports; the host name unless set. */
+    public String getNodeName() throws GuacamoleException {
+        Optional<String> name = optional(NODE_NAME);
+        if (name.isPresent()) {
+            return name.get();
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "guacamole";
+        }
+    }
+
     public Optional<String> getRecordingPath() throws GuacamoleException {
         return optional(RECORDING_PATH);
     }
@@ -287,6 +354,11 @@ public class ConfigurationService {
     private Optional<String> optional(StringGuacamoleProperty property) throws GuacamoleException {
         String value = environment.getProperty(property);
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    private String required(StringGuacamoleProperty property, String why) throws GuacamoleException {
+        return optional(property).orElseThrow(() -> new GuacamoleServerException(
+                "Property " + property.getName() + " is required " + why + "."));
     }
 
     private String nonBlank(StringGuacamoleProperty property, String defaultValue) throws GuacamoleException {

@@ -1,6 +1,8 @@
 package cn.ac.ihep.heps.guacamole.resolver;
 
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.guacamole.resolver.activity.ActivityReporter;
+import cn.ac.ihep.heps.guacamole.resolver.activity.IdleDisconnector;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndexService;
 import cn.ac.ihep.heps.guacamole.resolver.share.ShareLinkAuthenticator;
 import cn.ac.ihep.heps.guacamole.resolver.user.DesktopUserContextService;
@@ -46,7 +48,8 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
         String failure = null;
         try {
             Environment environment = LocalEnvironment.getInstance();
-            started = start(environment, CloudProviderFactory.openStack(new ConfigurationService(environment)));
+            started = start(environment, CloudProviderFactory.openStack(new ConfigurationService(environment)),
+                    Clock.systemUTC());
         } catch (GuacamoleException | RuntimeException e) {
             failure = e.getMessage();
             logger.error("The HEPS desktop resolver could not start, so every sign-in is refused until this is "
@@ -59,14 +62,27 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
 
     /** A resolver over the given configuration and cloud (tests, benchmarks, embedding). */
     public VmResolverAuthenticationProvider(Environment environment, CloudProvider cloud) throws GuacamoleException {
-        this.injector = start(environment, cloud);
+        this(environment, cloud, Clock.systemUTC());
+    }
+
+    /** The same, on a given clock (tests of idle sessions). */
+    public VmResolverAuthenticationProvider(Environment environment, CloudProvider cloud, Clock clock)
+            throws GuacamoleException {
+        this.injector = start(environment, cloud, clock);
         this.startupFailure = null;
     }
 
-    private Injector start(Environment environment, CloudProvider cloud) throws GuacamoleException {
-        Injector created = Guice.createInjector(new VmResolverModule(this, environment, cloud, Clock.systemUTC()));
+    private Injector start(Environment environment, CloudProvider cloud, Clock clock) throws GuacamoleException {
+        Injector created = Guice.createInjector(new VmResolverModule(this, environment, cloud, clock));
         created.getInstance(DesktopIndexService.class).start();
+        created.getInstance(ActivityReporter.class).start();
+        created.getInstance(IdleDisconnector.class).start();
         return created;
+    }
+
+    /** The resolver's services, for tests that look inside; null when it did not start. */
+    Injector injector() {
+        return injector;
     }
 
     @Override
@@ -107,6 +123,8 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
     @Override
     public void shutdown() {
         if (injector != null) {
+            injector.getInstance(IdleDisconnector.class).close();
+            injector.getInstance(ActivityReporter.class).close();
             injector.getInstance(DesktopIndexService.class).close();
         }
     }

@@ -3,6 +3,9 @@ package cn.ac.ihep.heps.guacamole.resolver;
 import cn.ac.ihep.heps.guacamole.resolver.share.LiveSessions;
 import cn.ac.ihep.heps.guacamole.resolver.share.ShareLinkAuthenticator;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.guacamole.resolver.activity.ActivityReporter;
+import cn.ac.ihep.heps.guacamole.resolver.activity.IdleDisconnector;
+import cn.ac.ihep.heps.guacamole.resolver.activity.SessionRegistry;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndexService;
@@ -46,5 +49,8 @@ public class VmResolverModule extends AbstractModule {
         bind(DesktopUserContextService.class);
         bind(LiveSessions.class);
         bind(ShareLinkAuthenticator.class);
+        bind(SessionRegistry.class);
+        bind(ActivityReporter.class);
+        bind(IdleDisconnector.class);
     }
 }

@@ -16,6 +16,17 @@ public final class ResolverFixture implements AutoCloseable {
         return new ResolverFixture(new VmResolverAuthenticationProvider(environment, cloud));
     }
 
+    /** The same on a clock the test moves. */
+    public static ResolverFixture start(cn.ac.ihep.heps.common.cloud.CloudProvider cloud,
+            PropertiesEnvironment environment, java.time.Clock clock) throws GuacamoleException {
+        return new ResolverFixture(new VmResolverAuthenticationProvider(environment, cloud, clock));
+    }
+
+    /** One of the resolver's services, as its injector made it. */
+    public <T> T service(Class<T> type) {
+        return provider.injector().getInstance(type);
+    }
+
     public VmResolverAuthenticationProvider provider() {
         return provider;
     }

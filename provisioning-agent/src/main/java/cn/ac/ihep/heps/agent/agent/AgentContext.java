@@ -2,6 +2,9 @@ package cn.ac.ihep.heps.agent.agent;
 
 import cn.ac.ihep.heps.agent.accounts.AccountSettings;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
+import cn.ac.ihep.heps.agent.activity.ActivityService;
+import cn.ac.ihep.heps.agent.activity.PolicyDisconnectLimits;
+import cn.ac.ihep.heps.agent.api.BearerTokens;
 import cn.ac.ihep.heps.agent.config.AgentConfiguration;
 import cn.ac.ihep.heps.agent.desktop.DesktopService;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
@@ -12,10 +15,13 @@ import cn.ac.ihep.heps.agent.metrics.MeteredCloudProvider;
 import cn.ac.ihep.heps.agent.reconcile.Notifier;
 import cn.ac.ihep.heps.agent.reconcile.ReconcileSettings;
 import cn.ac.ihep.heps.agent.reconcile.Reconciler;
+import cn.ac.ihep.heps.agent.quota.QuotaService;
+import cn.ac.ihep.heps.agent.store.ActivityRepository;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
+import cn.ac.ihep.heps.agent.store.QuotaRepository;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
 import java.time.Clock;
@@ -36,6 +42,7 @@ public final class AgentContext {
     private final ExperimentRepository experimentRepository = new ExperimentRepository();
     private final DesktopRepository desktopRepository = new DesktopRepository();
     private final AuditLog audit = new AuditLog();
+    private final ActivityRepository activityRepository = new ActivityRepository();
 
     public AgentContext(AgentConfiguration configuration, Function<AgentConfiguration, CloudProvider> cloudFactory,
             Clock clock) {
@@ -85,7 +92,12 @@ public final class AgentContext {
 
     public ExperimentService experiments() {
         return new ExperimentService(database(), experimentRepository, audit,
-                new ExperimentValidator(configuration.beamlines(), cloud()), clock);
+                new ExperimentValidator(configuration.beamlines(), cloud()), quotas(), clock);
+    }
+
+    /** Quotas per experiment and the site default ({@code heps quota}). */
+    public QuotaService quotas() {
+        return new QuotaService(database(), new QuotaRepository(), experimentRepository, audit, clock);
     }
 
     public DesktopService desktops() {
@@ -102,6 +114,17 @@ public final class AgentContext {
         return new DirectoryAccounts(database(), experimentRepository, audit, AccountSettings.from(configuration), clock);
     }
 
+    /** The Guacamole nodes' activity reports ({@code POST /v1/desktop-activity}). */
+    public ActivityService activity() {
+        return new ActivityService(database(), activityRepository, new BearerTokens(configuration.activityTokens()),
+                new PolicyDisconnectLimits(database(), desktopRepository, experimentRepository,
+                        configuration.idleSettings()), clock);
+    }
+
+    public ActivityRepository activityRepository() {
+        return activityRepository;
+    }
+
     /** The URL desktop VMs use to reach the API, given where the API listens. */
     public String agentUrl(String listeningUrl) {
         return configuration.agentUrl().map(Object::toString).orElse(listeningUrl);
@@ -112,7 +135,8 @@ public final class AgentContext {
                 configuration.retention(), configuration.notifyAhead(), configuration.claimDuration(),
                 configuration.vmNetwork(), configuration.gpuResourceClass(), agentUrl(agentUrl),
                 configuration.adDomain(), configuration.adComputerOu(), configuration.storageMounts(),
-                configuration.userDataTemplateDir(), configuration.maxCreatesPerPass());
+                configuration.userDataTemplateDir(), configuration.maxCreatesPerPass(), configuration.idleSettings(),
+                configuration.idleReportTimeout());
         return new Reconciler(database(), experimentRepository, desktopRepository, audit, cloud(),
                 new Notifier(configuration.webhookUrl()), metrics, settings, clock);
     }

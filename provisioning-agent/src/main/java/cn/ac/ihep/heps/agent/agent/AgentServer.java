@@ -30,7 +30,7 @@ public final class AgentServer implements AutoCloseable {
         ApiServer.Services services = new ApiServer.Services(context.experiments(), context.database(),
                 context.desktopRepository(), context.enrollment(), context.directoryAccounts(), context.cloud(),
                 context.metrics(),
-                new BearerTokens(configuration.apiTokens()), configuration.enrollmentChecksAddress());
+                new BearerTokens(configuration.apiTokens()), configuration.enrollmentChecksAddress(), context.activity());
         ApiServer api;
         try {
             ApiServer.Limits limits = new ApiServer.Limits(configuration.apiRequestTimeout(),

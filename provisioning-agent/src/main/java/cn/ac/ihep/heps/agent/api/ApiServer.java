@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.agent.api;
 
 import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
+import cn.ac.ihep.heps.agent.activity.ActivityService;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
@@ -13,6 +14,7 @@ import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
 import cn.ac.ihep.heps.agent.store.StoreException;
+import cn.ac.ihep.heps.common.activity.ActivityReport;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
@@ -75,10 +77,17 @@ public final class ApiServer implements AutoCloseable {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** What the API needs from the rest of the agent. */
+    /** What the API needs from the rest of the agent; {@code activity} may be null (no activity route). */
     public record Services(ExperimentService experiments, Database database, DesktopRepository desktops,
             EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics, BearerTokens tokens,
-            boolean enrollmentChecksAddress) {
+            boolean enrollmentChecksAddress, ActivityService activity) {
+
+        public Services(ExperimentService experiments, Database database, DesktopRepository desktops,
+                EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics,
+                BearerTokens tokens, boolean enrollmentChecksAddress) {
+            this(experiments, database, desktops, enrollment, accounts, cloud, metrics, tokens, enrollmentChecksAddress,
+                    null);
+        }
     }
 
     /**
@@ -376,6 +385,9 @@ public final class ApiServer implements AutoCloseable {
             requireMethod(method, "POST");
             return Route.withBody("/v1/enrollment", this::enroll);
         }
+        if (noun.equals("desktop-activity") && parts.size() == 2 && services.activity() != null) {
+            return activityRoute(request, method, responseHeaders);
+        }
         if (!services.tokens().accepts(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
             responseHeaders.add(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"heps-agent\"");
             throw new ApiException(401, "A valid bearer token is required (Authorization: Bearer <token>)");
@@ -475,6 +487,24 @@ public final class ApiServer implements AutoCloseable {
                 "true".equals(query.get("includeDeleted")));
         List<Desktop> desktops = services.database().inTransaction(c -> services.desktops().list(c, filter));
         return json(200, desktops);
+    }
+
+    /** The Guacamole nodes' reports: authenticated by an activity token or an API token. */
+    private Route activityRoute(Request request, String method, HttpFields.Mutable responseHeaders) {
+        requireMethod(method, "POST");
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (!services.activity().accepts(authorization) && !services.tokens().accepts(authorization)) {
+            responseHeaders.add(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"heps-agent\"");
+            throw new ApiException(401, "A valid bearer token is required (Authorization: Bearer <token>)");
+        }
+        return Route.withBody("/v1/desktop-activity", x -> {
+            ActivityReport report = readBody(x, ActivityReport.class);
+            try {
+                return json(200, services.activity().receive(report));
+            } catch (ActivityService.InvalidReportException e) {
+                throw new ApiException(400, e.getMessage(), e.errors());
+            }
+        });
     }
 
     private record EnrollmentInput(String serverId, String token) {

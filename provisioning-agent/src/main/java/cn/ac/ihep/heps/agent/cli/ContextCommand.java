@@ -4,6 +4,7 @@ import cn.ac.ihep.heps.agent.agent.AgentContext;
 import cn.ac.ihep.heps.agent.cli.support.BadInputException;
 import cn.ac.ihep.heps.agent.cli.support.CommandFailedException;
 import cn.ac.ihep.heps.agent.config.ConfigurationException;
+import cn.ac.ihep.heps.agent.experiment.InvalidExperimentException;
 import cn.ac.ihep.heps.agent.store.StoreException;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
@@ -31,6 +32,9 @@ abstract class ContextCommand implements Callable<Integer> {
             return execute();
         } catch (ConfigurationException e) {
             throw new BadInputException(e.getMessage());
+        } catch (InvalidExperimentException e) {
+            // A refused experiment or member, a quota among them: bad input, every field named.
+            throw new BadInputException(e.getMessage(), e.errors().stream().map(Object::toString).toList());
         } catch (CloudUnavailableException e) {
             throw new CommandFailedException("OpenStack is unreachable: " + e.getMessage()
                     + " (check OS_CLOUD / clouds.yaml, and for the local test bed run dev/openstack/up)", e);

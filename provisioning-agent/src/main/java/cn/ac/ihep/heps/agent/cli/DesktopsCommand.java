@@ -36,13 +36,22 @@ class DesktopsCommand {
 
     static void printTable(List<Desktop> desktops, PrintStream out) {
         TablePrinter table = new TablePrinter("EXPERIMENT", "USER", "BEAMLINE", "STATE", "NOVA", "SERVER", "ADDRESS",
-                "HOST", "GPUS", "REASON");
+                "HOST", "GPUS", "CONNECTED", "LAST INPUT", "REASON");
         for (Desktop d : desktops) {
             table.row(d.proposalId(), d.username(), d.beamline(), d.state(), d.cloudState(),
                     d.serverId() == null ? d.serverName() : d.serverId(), d.address(), d.host(), d.gpuCount(),
-                    d.reason());
+                    connected(d), d.activity().lastInputAt(), d.reason());
         }
         table.print(out);
+    }
+
+    /** Open connections, or when the last one closed. */
+    private static Object connected(Desktop desktop) {
+        if (desktop.activity().connected()) {
+            return desktop.activity().connections() + " open";
+        }
+        Instant closed = desktop.activity().lastDisconnectedAt();
+        return closed == null ? null : "left " + closed;
     }
 
     static Desktop find(AgentContext context, String reference) {

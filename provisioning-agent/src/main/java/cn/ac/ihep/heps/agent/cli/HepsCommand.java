@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
                 DesktopsCommand.class,
                 GpusCommand.class,
                 AccountsCommand.class,
+                QuotaCommand.class,
                 TokenCommand.class,
                 AgentCommand.class,
                 ImagesCommand.class,

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.config;
 
+import cn.ac.ihep.heps.agent.idle.IdleSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -43,6 +44,10 @@ public final class AgentConfiguration {
             false, "Address and port of the HTTP API (port 0 picks a free one).");
     public static final Setting API_TOKENS = new Setting("api-tokens", "",
             true, "Comma-separated bearer tokens accepted by the API; or api-tokens-file (one per line).");
+    public static final Setting ACTIVITY_TOKENS = new Setting("activity-tokens", "",
+            true, "Comma-separated bearer tokens the Guacamole nodes report desktop activity with (heps-agent-token "
+                    + "of the VM resolver), accepted only on POST /v1/desktop-activity; or activity-tokens-file. "
+                    + "That route also accepts api-tokens.");
     public static final Setting API_TLS_KEYSTORE = new Setting("api-tls-keystore", "",
             false, "PKCS#12 keystore with the API's TLS certificate. Empty: plain HTTP (bind to loopback only).");
     public static final Setting API_TLS_KEYSTORE_PASSWORD = new Setting("api-tls-keystore-password", "",
@@ -82,6 +87,21 @@ public final class AgentConfiguration {
             false, "URL that receives a JSON POST before each start, shelve and delete. Empty: log only.");
     public static final Setting MAX_CREATES_PER_PASS = new Setting("max-creates-per-pass", "25",
             false, "Desktop VMs one reconcile pass may ask Nova to create; the others are created in the next passes.");
+    public static final Setting IDLE_DISCONNECT_AFTER = new Setting("idle-disconnect-after",
+            IdleSettings.DEFAULT_DISCONNECT_AFTER, false, "Close a desktop session after this long without mouse or "
+                    + "keyboard input (the user is warned 5 minutes ahead; the desktop keeps running): off or an "
+                    + "ISO-8601 duration, then per beamline, e.g. 'off, high-pressure=PT1H'. An experiment may set "
+                    + "its own (desktop.idle.disconnectAfter).");
+    public static final Setting IDLE_SHELVE_AFTER = new Setting("idle-shelve-after",
+            IdleSettings.DEFAULT_SHELVE_AFTER, false, "Shelve a GPU desktop after this long with no connection "
+                    + "(its GPUs go back, its disk is kept, the next login wakes it; what was not saved is lost): "
+                    + "off or a duration, then per beamline, e.g. 'PT2H, nanoprobe=PT4H'. An experiment may set its "
+                    + "own (desktop.idle.shelveAfter).");
+    public static final Setting IDLE_SHELVE_AFTER_WITHOUT_GPU = new Setting("idle-shelve-after-without-gpu",
+            IdleSettings.DEFAULT_SHELVE_AFTER_WITHOUT_GPU, false, "The same for desktops without GPUs.");
+    public static final Setting IDLE_REPORT_TIMEOUT = new Setting("idle-report-timeout", "PT2M",
+            false, "A Guacamole node that has not reported desktop activity for this long stops all idle shelving "
+                    + "until it reports again (a node silent for a day is forgotten).");
     public static final Setting BEAMLINES = new Setting("beamlines", "",
             false, "Comma-separated ids of the beamlines experiments may name (the ids of images/beamlines/*.yaml, e.g. hard-xray-imaging,high-pressure).");
     public static final Setting VM_NETWORK = new Setting("vm-network", "heps-vm-network",
@@ -166,10 +186,11 @@ public final class AgentConfiguration {
     /** Every setting, in the order of the README table. */
     public static final List<Setting> ALL = List.of(
             DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, HOME, AGENT_ID,
-            API_LISTEN, API_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA,
+            API_LISTEN, API_TOKENS, ACTIVITY_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA,
             API_REQUEST_TIMEOUT, API_IDLE_TIMEOUT, API_MAX_CONNECTIONS, API_MAX_CONNECTIONS_PER_ADDRESS,
             API_MAX_CONCURRENT_REQUESTS, API_MAX_QUEUED_REQUESTS, AGENT_URL,
             ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, MAX_CREATES_PER_PASS, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
+            IDLE_DISCONNECT_AFTER, IDLE_SHELVE_AFTER, IDLE_SHELVE_AFTER_WITHOUT_GPU, IDLE_REPORT_TIMEOUT,
             BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
             VNC_SITE_SECRET,
             AD_DOMAIN, AD_COMPUTER_OU, STORAGE_MOUNTS, USERDATA_TEMPLATE_DIR,
@@ -360,6 +381,11 @@ public final class AgentConfiguration {
         return list(value, value.contains("\n") ? "\n" : ",");
     }
 
+    public List<String> activityTokens() {
+        String value = value(ACTIVITY_TOKENS);
+        return list(value, value.contains("\n") ? "\n" : ",");
+    }
+
     public Optional<Path> apiTlsKeystore() {
         return optional(API_TLS_KEYSTORE).map(Path::of);
     }
@@ -436,6 +462,20 @@ public final class AgentConfiguration {
 
     public Optional<URI> webhookUrl() {
         return optional(WEBHOOK_URL).map(URI::create);
+    }
+
+    /** The idle limits per site and beamline; a bad value names its setting. */
+    public IdleSettings idleSettings() {
+        try {
+            return IdleSettings.parse(value(IDLE_DISCONNECT_AFTER), value(IDLE_SHELVE_AFTER),
+                    value(IDLE_SHELVE_AFTER_WITHOUT_GPU));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("The setting " + e.getMessage());
+        }
+    }
+
+    public Duration idleReportTimeout() {
+        return positiveDuration(IDLE_REPORT_TIMEOUT);
     }
 
     public List<String> beamlines() {

@@ -1,8 +1,12 @@
 package cn.ac.ihep.heps.agent.desktop;
 
+import cn.ac.ihep.heps.agent.idle.DesktopActivity;
 import java.time.Instant;
 
-/** One member's desktop for one experiment, as the agent last recorded it. */
+/**
+ * One member's desktop for one experiment, as the agent last recorded it; {@code activity} is
+ * who uses it, as the Guacamole nodes reported it.
+ */
 public record Desktop(
         long id,
         long experimentId,
@@ -19,5 +23,10 @@ public record Desktop(
         String imageId,
         String flavorId,
         int gpuCount,
-        Instant updatedAt) {
+        Instant updatedAt,
+        DesktopActivity activity) {
+
+    public Desktop {
+        activity = activity == null ? DesktopActivity.NONE : activity;
+    }
 }

@@ -83,8 +83,10 @@ public final class DesktopService {
                 update.state(DesktopState.DELETED).reason("deleted by " + actor).cloudState("DELETED");
             } else if (action == Action.shelve) {
                 update.state(DesktopState.SHELVED);
-            } else if (action == Action.start && desktop.state() == DesktopState.SHELVED) {
-                update.state(DesktopState.RUNNING);
+            } else if (action == Action.start && (desktop.state() == DesktopState.SHELVED
+                    || desktop.state() == DesktopState.SHELVED_IDLE)) {
+                // Started by hand: a whole idle limit from now before it may be shelved again.
+                update.state(DesktopState.RUNNING).awakeSince(now).idleDueSince(null);
             }
             update.execute(c, now);
             audit.record(c, now, actor, "desktop." + action.name() + ".manual",

@@ -12,6 +12,12 @@ public enum DesktopState {
     RUNNING,
     /** The window ended: the VM is shelved and kept for the retention period. */
     SHELVED,
+    /**
+     * Shelved during its window because nobody was connected for its idle limit: its GPUs are
+     * free, its disk is kept, and the owner's next login wakes it (the VM resolver unshelves it).
+     * The agent never wakes it itself.
+     */
+    SHELVED_IDLE,
     /** Retention ended or the member was removed: the VM is gone. */
     DELETED,
     /** The cloud refused the VM (ERROR state); the reason says why. Retried every pass. */

@@ -7,6 +7,11 @@ package cn.ac.ihep.heps.agent.experiment;
  * @param gpus GPUs per desktop; must match what the flavor asks for
  * @param flavor Nova flavor name or id
  * @param protocol {@code rdp} or {@code vnc}, or null for the OS default (CONTRACTS §3)
+ * @param idle the experiment's own idle limits, or null to keep its beamline's
  */
-public record DesktopSpec(String os, int gpus, String flavor, String protocol) {
+public record DesktopSpec(String os, int gpus, String flavor, String protocol, IdleOverride idle) {
+
+    public DesktopSpec(String os, int gpus, String flavor, String protocol) {
+        this(os, gpus, flavor, protocol, null);
+    }
 }

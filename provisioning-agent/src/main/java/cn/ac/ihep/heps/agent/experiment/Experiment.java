@@ -1,5 +1,7 @@
 package cn.ac.ihep.heps.agent.experiment;
 
+import cn.ac.ihep.heps.agent.idle.IdlePolicy;
+import cn.ac.ihep.heps.agent.idle.IdleSettings;
 import java.time.Instant;
 import java.util.List;
 
@@ -21,5 +23,12 @@ public record Experiment(
 
     public Experiment {
         members = List.copyOf(members);
+    }
+
+    /** The idle policy of this experiment's desktops: its own limits, else its beamline's, else the site's. */
+    public IdlePolicy idlePolicy(IdleSettings settings) {
+        IdleOverride idle = desktop.idle();
+        return settings.policyFor(beamline, desktop.gpus(), idle == null ? null : idle.disconnectLimit(),
+                idle == null ? null : idle.shelveLimit());
     }
 }

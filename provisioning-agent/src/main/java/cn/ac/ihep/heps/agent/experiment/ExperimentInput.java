@@ -16,6 +16,11 @@ public record ExperimentInput(
         DesktopInput desktop,
         List<String> members) {
 
-    public record DesktopInput(String os, Integer gpus, String flavor, String protocol) {
+    /** {@code idle}: the experiment's own idle limits, each {@code off} or a duration; null keeps the beamline's. */
+    public record DesktopInput(String os, Integer gpus, String flavor, String protocol, IdleOverride idle) {
+
+        public DesktopInput(String os, Integer gpus, String flavor, String protocol) {
+            this(os, gpus, flavor, protocol, null);
+        }
     }
 }

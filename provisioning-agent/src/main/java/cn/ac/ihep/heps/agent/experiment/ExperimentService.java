@@ -1,5 +1,7 @@
 package cn.ac.ihep.heps.agent.experiment;
 
+import cn.ac.ihep.heps.agent.quota.QuotaExceededException;
+import cn.ac.ihep.heps.agent.quota.QuotaService;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
@@ -17,15 +19,30 @@ public final class ExperimentService {
     private final ExperimentRepository experiments;
     private final AuditLog audit;
     private final ExperimentValidator validator;
+    private final QuotaService quotas;
     private final Clock clock;
 
+    /** Without quotas. */
     public ExperimentService(Database database, ExperimentRepository experiments, AuditLog audit,
             ExperimentValidator validator, Clock clock) {
+        this(database, experiments, audit, validator, null, clock);
+    }
+
+    /** With quotas: a change that would take an experiment over its quota is refused ({@link QuotaExceededException}). */
+    public ExperimentService(Database database, ExperimentRepository experiments, AuditLog audit,
+            ExperimentValidator validator, QuotaService quotas, Clock clock) {
         this.database = database;
         this.experiments = experiments;
         this.audit = audit;
         this.validator = validator;
+        this.quotas = quotas;
         this.clock = clock;
+    }
+
+    private void checkQuota(java.sql.Connection connection, Experiment experiment) throws java.sql.SQLException {
+        if (quotas != null) {
+            quotas.check(connection, experiment);
+        }
     }
 
     /** The outcome of an apply: the stored experiment and whether it was new. */
@@ -37,6 +54,7 @@ public final class ExperimentService {
         Instant now = clock.instant();
         return database.inTransaction(connection -> {
             boolean existed = experiments.find(connection, valid.proposalId()).isPresent();
+            checkQuota(connection, valid);
             experiments.upsert(connection, valid, now);
             Experiment stored = experiments.find(connection, valid.proposalId()).orElseThrow();
             audit.record(connection, now, actor, existed ? "experiment.update" : "experiment.create",
@@ -47,9 +65,16 @@ public final class ExperimentService {
         });
     }
 
-    /** Checks the input without storing it; throws {@link InvalidExperimentException}. */
+    /** Checks the input, and its quota, without storing it; throws {@link InvalidExperimentException}. */
     public Experiment validate(ExperimentInput input) {
-        return validator.validate(input);
+        Experiment valid = validator.validate(input);
+        if (quotas != null) {
+            database.inTransaction(connection -> {
+                checkQuota(connection, valid);
+                return null;
+            });
+        }
+        return valid;
     }
 
     public List<Experiment> list() {
@@ -72,10 +97,17 @@ public final class ExperimentService {
             if (experiment.isEmpty()) {
                 return Optional.empty();
             }
-            if (experiment.get().members().size() >= ExperimentValidator.MAX_MEMBERS
-                    && !experiment.get().members().contains(username)) {
-                throw new InvalidExperimentException("The member is invalid", List.of(new FieldError("username",
-                        "the experiment already has " + ExperimentValidator.MAX_MEMBERS + " members, the most it may have")));
+            Experiment current = experiment.get();
+            if (!current.members().contains(username)) {
+                if (current.members().size() >= ExperimentValidator.MAX_MEMBERS) {
+                    throw new InvalidExperimentException("The member is invalid", List.of(new FieldError("username",
+                            "the experiment already has " + ExperimentValidator.MAX_MEMBERS + " members, the most it may have")));
+                }
+                List<String> members = new java.util.ArrayList<>(current.members());
+                members.add(username);
+                checkQuota(connection, new Experiment(current.id(), current.proposalId(), current.beamline(),
+                        current.group(), current.startsAt(), current.endsAt(), current.desktop(), members,
+                        current.updatedAt()));
             }
             if (experiments.addMember(connection, experiment.get().id(), username, now)) {
                 audit.record(connection, now, actor, "member.add", "experiment/" + proposalId, "username=" + username);

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.experiment;
 
+import cn.ac.ihep.heps.agent.idle.IdleLimit;
 import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import java.time.Instant;
@@ -152,6 +153,27 @@ public final class ExperimentValidator {
                         + ": pick a flavor whose pci_passthrough:alias asks for " + gpus));
             }
         }
-        return new DesktopSpec(os, gpus, flavor, protocol);
+        return new DesktopSpec(os, gpus, flavor, protocol, idle(input.idle(), errors));
+    }
+
+    /** The idle limits as stored: each normalized to {@code off} or a duration, or null when not given. */
+    private static IdleOverride idle(IdleOverride input, List<FieldError> errors) {
+        if (input == null || input.isEmpty()) {
+            return null;
+        }
+        return new IdleOverride(limit(input.disconnectAfter(), "desktop.idle.disconnectAfter", errors),
+                limit(input.shelveAfter(), "desktop.idle.shelveAfter", errors));
+    }
+
+    private static String limit(String value, String field, List<FieldError> errors) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return IdleLimit.parse(value).toString();
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError(field, e.getMessage()));
+            return null;
+        }
     }
 }

@@ -52,8 +52,10 @@ public final class GpuBookings {
                 continue;
             }
             rows.put(key(experiment, desktop.username()), desktop);
+            // A shelved desktop holds nothing: an idle one gets GPUs again only when it is woken.
             boolean holdsGpus = desktop.serverId() != null && desktop.host() != null
-                    && desktop.state() != DesktopState.SHELVED && desktop.state() != DesktopState.DELETED;
+                    && desktop.state() != DesktopState.SHELVED && desktop.state() != DesktopState.SHELVED_IDLE
+                    && desktop.state() != DesktopState.DELETED;
             if (holdsGpus && experiment.desktop().gpus() > 0) {
                 booked.add(new GpuCalendar.Booked(desktop.host(), experiment.desktop().gpus(), experiment.endsAt()));
             }

@@ -7,7 +7,10 @@ import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
 import cn.ac.ihep.heps.agent.gpu.GpuCalendar;
 import cn.ac.ihep.heps.agent.gpu.PlacementDecision;
+import cn.ac.ihep.heps.agent.idle.IdlePolicy;
+import cn.ac.ihep.heps.agent.idle.IdleVerdict;
 import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
+import cn.ac.ihep.heps.agent.store.ActivityRepository;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.ConflictException;
 import cn.ac.ihep.heps.agent.store.Database;
@@ -56,11 +59,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    /** A Guacamole node silent for this long is taken to be gone, with the connections it reported. */
+    static final Duration NODE_FORGOTTEN_AFTER = Duration.ofDays(1);
+    /** An idle shelve Nova has not finished in this long is given up; the desktop counts as running again. */
+    static final Duration SHELVE_GIVEN_UP_AFTER = Duration.ofMinutes(15);
 
     private final Database database;
     private final ExperimentRepository experiments;
     private final DesktopRepository desktops;
     private final AuditLog audit;
+    private final ActivityRepository activity = new ActivityRepository();
     private final CloudProvider cloud;
     private final ImageSelector images;
     private final UserDataRenderer userData;
@@ -95,11 +103,17 @@ public final class Reconciler {
         final PassGpus gpus = new PassGpus(cloud, metrics, recentGpus, now,
                 (resourceClass, inventory) -> planGpus(this, resourceClass, inventory));
 
+        boolean reportsRead;
+        Instant reportsCompleteAt;
+
         void did(String action) {
             actions.merge(action, 1, Integer::sum);
             metrics.reconcileAction(action);
         }
     }
+
+    /** Why idle shelving is paused, as last logged; null while it runs. */
+    private String idlePause;
 
     /** Runs one pass over every experiment and desktop. */
     public PassReport reconcile() {
@@ -297,17 +311,160 @@ public final class Reconciler {
                 createOrAdopt(pass, experiment, reload(desktop));
                 return;
             }
+            if (desktop.state() == DesktopState.SHELVED_IDLE) {
+                watchIdleShelved(pass, experiment, desktop, server);
+                return;
+            }
             if (desktop.state() == DesktopState.SHELVED
                     && (server.state() == ServerState.SHELVED || server.state() == ServerState.SHELVED_OFFLOADED)) {
                 // The window was extended after the desktop was shelved.
                 cloud.unshelveServer(server.id());
                 recordAction(pass, experiment, desktop, "unshelve", DesktopState.RUNNING, server, null);
+                update(pass, desktops.update(desktop.id()).awakeSince(pass.now));
                 return;
             }
             observe(pass, desktop, server);
+            reclaimIfIdle(pass, experiment, desktop, server);
             return;
         }
         createOrAdopt(pass, experiment, desktop);
+    }
+
+    private static boolean shelved(ServerState state) {
+        return state == ServerState.SHELVED || state == ServerState.SHELVED_OFFLOADED;
+    }
+
+    /**
+     * Shelves a running desktop nobody has used for its idle limit ({@link IdlePolicy#judge}):
+     * never one with a connection open, never while a Guacamole node is silent, and only at the
+     * pass after the one that found it due, once every node has reported again.
+     */
+    private void reclaimIfIdle(Pass pass, Experiment experiment, Desktop desktop, CloudServer server) {
+        if (server.state() != ServerState.ACTIVE && server.state() != ServerState.SHUTOFF) {
+            return;
+        }
+        IdlePolicy policy = experiment.idlePolicy(settings.idle());
+        if (policy.shelveAfter().isEmpty()) {
+            return;
+        }
+        Desktop current = reload(desktop);
+        if (current.state() != DesktopState.RUNNING) {
+            return;
+        }
+        DesktopRepository.IdleClock idleClock = database.inTransaction(c -> desktops.idleClock(c, current.id()));
+        if (idleClock.awakeSince() == null) {
+            // Running since before this agent kept the time: a whole idle limit from now.
+            database.inTransaction(c -> desktops.update(current.id()).awakeSince(pass.now).execute(c, pass.now));
+            return;
+        }
+        IdleVerdict verdict = policy.judge(current.activity(), reportsCompleteAt(pass), idleClock.awakeSince(),
+                idleClock.idleDueSince(), pass.now);
+        if (verdict instanceof IdleVerdict.Keep) {
+            if (idleClock.idleDueSince() != null) {
+                update(pass, desktops.update(current.id()).idleDueSince(null));
+            }
+        } else if (verdict instanceof IdleVerdict.Due due) {
+            if (!due.dueSince().equals(idleClock.idleDueSince())) {
+                update(pass, desktops.update(current.id()).idleDueSince(due.dueSince()));
+                pass.did("idle-due");
+            }
+        } else if (verdict instanceof IdleVerdict.Shelve shelve) {
+            cloud.shelveServer(server.id());
+            String reason = "shelved at " + pass.now + ": " + shelve.reason() + "; the disk is kept, what was not "
+                    + "saved is lost; the next login wakes it";
+            database.inTransaction(c -> {
+                desktops.update(current.id()).state(DesktopState.SHELVED_IDLE).cloudState(server.state().name())
+                        .reason(reason).idleDueSince(null).execute(c, pass.now);
+                audit.record(c, pass.now, settings.agentId(), "desktop.shelve.idle",
+                        subject(experiment, current.username()), "server=" + server.id() + " " + shelve.reason());
+                return null;
+            });
+            LOG.info("Shelved the desktop of {} for {}: {}", current.username(), experiment.proposalId(),
+                    shelve.reason());
+            pass.did("idle-shelve");
+        }
+    }
+
+    /**
+     * A desktop shelved for want of use stays shelved until a login wakes it (the VM resolver
+     * unshelves it); once Nova shows it running again it is RUNNING, awake from now.
+     */
+    private void watchIdleShelved(Pass pass, Experiment experiment, Desktop desktop, CloudServer server) {
+        boolean wasShelved = ServerState.SHELVED.name().equals(desktop.cloudState())
+                || ServerState.SHELVED_OFFLOADED.name().equals(desktop.cloudState());
+        if (server.state() == ServerState.ERROR) {
+            observe(pass, desktop, server);
+        } else if (shelved(server.state())) {
+            if (!server.state().name().equals(desktop.cloudState())) {
+                update(pass, desktops.update(desktop.id()).cloudState(server.state().name()));
+                pass.did("observe");
+            }
+        } else if (wasShelved) {
+            String address = server.fixedAddressOn(settings.vmNetwork()).orElse(server.floatingAddress());
+            database.inTransaction(c -> {
+                desktops.update(desktop.id()).state(DesktopState.RUNNING).cloudState(server.state().name())
+                        .host(server.host() != null ? server.host() : desktop.host()).address(address).reason(null)
+                        .awakeSince(pass.now).idleDueSince(null).execute(c, pass.now);
+                audit.record(c, pass.now, settings.agentId(), "desktop.wake", subject(experiment, desktop.username()),
+                        "server=" + server.id() + " woken by a login");
+                return null;
+            });
+            pass.did("wake");
+        } else if (desktop.updatedAt() != null && desktop.updatedAt().plus(SHELVE_GIVEN_UP_AFTER).isBefore(pass.now)) {
+            // Nova never got to shelving it: it runs, and holds its GPUs, as before.
+            update(pass, desktops.update(desktop.id()).state(DesktopState.RUNNING).cloudState(server.state().name())
+                    .reason(null).awakeSince(pass.now));
+            LOG.warn("The idle shelve of {} did not complete within {}; it counts as running again", server.id(),
+                    SHELVE_GIVEN_UP_AFTER);
+            pass.did("idle-shelve-lost");
+        }
+    }
+
+    /**
+     * Every Guacamole node that reports has reported at or after this instant; null while idle
+     * shelving must wait: no node reports, one has gone silent for {@code idle-report-timeout},
+     * or one could not list all it holds.
+     */
+    private Instant reportsCompleteAt(Pass pass) {
+        if (pass.reportsRead) {
+            return pass.reportsCompleteAt;
+        }
+        pass.reportsRead = true;
+        List<String> forgotten = new java.util.ArrayList<>();
+        List<ActivityRepository.Node> nodes = database.inTransaction(c -> {
+            for (String node : activity.forgetNodesSilentSince(c, pass.now.minus(NODE_FORGOTTEN_AFTER))) {
+                forgotten.add(node);
+                audit.record(c, pass.now, settings.agentId(), "activity.node.forget", "node/" + node,
+                        "no report for " + NODE_FORGOTTEN_AFTER);
+            }
+            return activity.nodes(c);
+        });
+        forgotten.forEach(node -> LOG.warn("Guacamole node {} has not reported desktop activity for {}: forgotten, "
+                + "with the connections it last reported", node, NODE_FORGOTTEN_AFTER));
+        String pause = null;
+        Instant oldest = null;
+        if (nodes.isEmpty()) {
+            pause = "no Guacamole node reports desktop activity (set heps-agent-url and heps-agent-token)";
+        }
+        for (ActivityRepository.Node node : nodes) {
+            if (!node.complete()) {
+                pause = "Guacamole node " + node.node() + " could not list all its connections";
+            } else if (node.reportedAt().plus(settings.idleReportTimeout()).isBefore(pass.now)) {
+                pause = "Guacamole node " + node.node() + " has not reported since " + node.reportedAt();
+            } else if (oldest == null || node.reportedAt().isBefore(oldest)) {
+                oldest = node.reportedAt();
+            }
+        }
+        if (!java.util.Objects.equals(pause, idlePause)) {
+            if (pause != null) {
+                LOG.warn("Idle shelving is paused: {}", pause);
+            } else {
+                LOG.info("Idle shelving runs again: every Guacamole node reports");
+            }
+            idlePause = pause;
+        }
+        pass.reportsCompleteAt = pause == null ? oldest : null;
+        return pass.reportsCompleteAt;
     }
 
     private Desktop reload(Desktop desktop) {

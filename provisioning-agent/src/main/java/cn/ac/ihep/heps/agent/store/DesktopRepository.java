@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.agent.store;
 
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
+import cn.ac.ihep.heps.agent.idle.DesktopActivity;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +19,11 @@ public final class DesktopRepository {
     private static final String SELECT =
             "SELECT d.id, d.experiment_id, e.proposal_id, e.beamline, d.username, d.server_name, d.server_id, "
                     + "d.state, d.cloud_state, d.reason, d.host, d.address, d.image_id, d.flavor_id, d.gpu_count, "
-                    + "d.updated_at FROM desktops d JOIN experiments e ON e.id = d.experiment_id ";
+                    + "d.updated_at, d.last_connected_at, d.last_disconnected_at, d.last_input_at, "
+                    + "(SELECT COALESCE(SUM(s.connections), 0) FROM desktop_sessions s WHERE s.server_id = d.server_id) "
+                    + "AS open_connections, "
+                    + "(SELECT MIN(s.disconnect_at) FROM desktop_sessions s WHERE s.server_id = d.server_id) AS disconnect_at "
+                    + "FROM desktops d JOIN experiments e ON e.id = d.experiment_id ";
 
     /** Filters for {@link #list}; null fields match everything. */
     public record Filter(String proposalId, String username, Boolean includeDeleted) {
@@ -62,6 +67,28 @@ public final class DesktopRepository {
         return first(query(connection, "WHERE d.server_id = ? OR d.server_name = ?", reference, reference));
     }
 
+    public Optional<Desktop> findByServerId(Connection connection, String serverId) throws SQLException {
+        return first(query(connection, "WHERE d.server_id = ?", serverId));
+    }
+
+    /**
+     * Where the idle policy stands for a desktop: when it last became running, and when the
+     * reconcile loop first found it unused beyond its limit (null when it has not).
+     */
+    public record IdleClock(Instant awakeSince, Instant idleDueSince) {
+    }
+
+    public IdleClock idleClock(Connection connection, long id) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT awake_since, idle_due_since FROM desktops WHERE id = ?")) {
+            select.setLong(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? new IdleClock(Sql.instant(rows, "awake_since"), Sql.instant(rows, "idle_due_since"))
+                        : new IdleClock(null, null);
+            }
+        }
+    }
+
     private static Optional<Desktop> first(List<Desktop> desktops) {
         return desktops.isEmpty() ? Optional.empty() : Optional.of(desktops.get(0));
     }
@@ -78,7 +105,10 @@ public final class DesktopRepository {
                             rows.getString(5), rows.getString(6), rows.getString(7),
                             DesktopState.valueOf(rows.getString(8)), rows.getString(9), rows.getString(10),
                             rows.getString(11), rows.getString(12), rows.getString(13), rows.getString(14),
-                            rows.getInt(15), Sql.instant(rows, "updated_at")));
+                            rows.getInt(15), Sql.instant(rows, "updated_at"),
+                            new DesktopActivity(rows.getInt("open_connections"), Sql.instant(rows, "last_connected_at"),
+                                    Sql.instant(rows, "last_disconnected_at"), Sql.instant(rows, "last_input_at"),
+                                    Sql.instant(rows, "disconnect_at"))));
                 }
             }
         }
@@ -142,6 +172,8 @@ public final class DesktopRepository {
 
     /** Sets named columns of one desktop row; {@code updated_at} is always set. */
     public static final class Update {
+        private static final java.util.Set<String> TIMESTAMP_COLUMNS =
+                java.util.Set.of("enrolled_at", "awake_since", "idle_due_since");
         private final long id;
         private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -204,6 +236,18 @@ public final class DesktopRepository {
             return this;
         }
 
+        /** When the desktop last became running (created, or woken after an idle shelve). */
+        public Update awakeSince(Instant at) {
+            values.put("awake_since", at);
+            return this;
+        }
+
+        /** When the reconcile loop first found it unused beyond its idle limit; null clears it. */
+        public Update idleDueSince(Instant at) {
+            values.put("idle_due_since", at);
+            return this;
+        }
+
         /** Writes the changes; returns false when the row no longer exists. */
         public boolean execute(Connection connection, Instant now) throws SQLException {
             StringBuilder sql = new StringBuilder("UPDATE desktops SET updated_at = ?");
@@ -212,9 +256,12 @@ public final class DesktopRepository {
             try (PreparedStatement update = connection.prepareStatement(sql.toString())) {
                 int index = 1;
                 Sql.setInstant(update, index++, now);
-                for (Object value : values.values()) {
+                for (Map.Entry<String, Object> entry : values.entrySet()) {
+                    Object value = entry.getValue();
                     if (value == null) {
-                        update.setNull(index++, java.sql.Types.VARCHAR);
+                        // PostgreSQL wants a null of the column's own type.
+                        update.setNull(index++, TIMESTAMP_COLUMNS.contains(entry.getKey())
+                                ? java.sql.Types.TIMESTAMP_WITH_TIMEZONE : java.sql.Types.VARCHAR);
                     } else {
                         Sql.bind(update, index++, value);
                     }

@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.agent.store;
 
 import cn.ac.ihep.heps.agent.experiment.DesktopSpec;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
+import cn.ac.ihep.heps.agent.experiment.IdleOverride;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +18,8 @@ import java.util.Optional;
 /** Experiments and their members. */
 public final class ExperimentRepository {
     private static final String COLUMNS =
-            "id, proposal_id, beamline, group_name, starts_at, ends_at, os_type, gpu_count, flavor, protocol, updated_at";
+            "id, proposal_id, beamline, group_name, starts_at, ends_at, os_type, gpu_count, flavor, protocol, updated_at, "
+                    + "idle_disconnect_after, idle_shelve_after";
 
     public Optional<Experiment> find(Connection connection, String proposalId) throws SQLException {
         List<Experiment> found = query(connection, "WHERE proposal_id = ?", proposalId);
@@ -44,7 +46,8 @@ public final class ExperimentRepository {
                             rows.getString("proposal_id"), rows.getString("beamline"), rows.getString("group_name"),
                             Sql.instant(rows, "starts_at"), Sql.instant(rows, "ends_at"),
                             new DesktopSpec(rows.getString("os_type"), rows.getInt("gpu_count"),
-                                    rows.getString("flavor"), rows.getString("protocol")),
+                                    rows.getString("flavor"), rows.getString("protocol"),
+                                    idle(rows.getString("idle_disconnect_after"), rows.getString("idle_shelve_after"))),
                             Sql.instant(rows, "updated_at")});
                 }
             }
@@ -81,21 +84,23 @@ public final class ExperimentRepository {
             id = existing.get().id();
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE experiments SET beamline = ?, group_name = ?, starts_at = ?, ends_at = ?, os_type = ?, "
-                            + "gpu_count = ?, flavor = ?, protocol = ?, updated_at = ? WHERE id = ?")) {
+                            + "gpu_count = ?, flavor = ?, protocol = ?, idle_disconnect_after = ?, idle_shelve_after = ?, "
+                            + "updated_at = ? WHERE id = ?")) {
                 bindValues(update, experiment);
-                Sql.setInstant(update, 9, now);
-                update.setLong(10, id);
+                Sql.setInstant(update, 11, now);
+                update.setLong(12, id);
                 update.executeUpdate();
             }
         } else {
             try (PreparedStatement insert = connection.prepareStatement(
                     "INSERT INTO experiments (beamline, group_name, starts_at, ends_at, os_type, gpu_count, flavor, "
-                            + "protocol, updated_at, created_at, proposal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            + "protocol, idle_disconnect_after, idle_shelve_after, updated_at, created_at, proposal_id) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Statement.RETURN_GENERATED_KEYS)) {
                 bindValues(insert, experiment);
-                Sql.setInstant(insert, 9, now);
-                Sql.setInstant(insert, 10, now);
-                insert.setString(11, experiment.proposalId());
+                Sql.setInstant(insert, 11, now);
+                Sql.setInstant(insert, 12, now);
+                insert.setString(13, experiment.proposalId());
                 insert.executeUpdate();
                 try (ResultSet keys = insert.getGeneratedKeys()) {
                     keys.next();
@@ -126,6 +131,13 @@ public final class ExperimentRepository {
         statement.setInt(6, experiment.desktop().gpus());
         statement.setString(7, experiment.desktop().flavor());
         statement.setString(8, experiment.desktop().protocol());
+        IdleOverride idle = experiment.desktop().idle();
+        statement.setString(9, idle == null ? null : idle.disconnectAfter());
+        statement.setString(10, idle == null ? null : idle.shelveAfter());
+    }
+
+    private static IdleOverride idle(String disconnectAfter, String shelveAfter) {
+        return disconnectAfter == null && shelveAfter == null ? null : new IdleOverride(disconnectAfter, shelveAfter);
     }
 
     /** Adds a member; false when already a member. */

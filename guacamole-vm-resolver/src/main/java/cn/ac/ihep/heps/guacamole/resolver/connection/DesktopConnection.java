@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.guacamole.resolver.connection;
 
+import cn.ac.ihep.heps.guacamole.resolver.activity.SessionRegistry;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopPrincipal;
 import cn.ac.ihep.heps.guacamole.resolver.power.DesktopWakeService;
@@ -31,17 +32,19 @@ public class DesktopConnection extends AbstractConnection {
     private final DesktopPrincipal principal;
     private final DesktopWakeService wakeService;
     private final ConnectionProfileFactory profiles;
+    private final SessionRegistry activity;
     private final GuacamoleProxyConfiguration guacd;
     private final LiveSessions sessions;
     private final boolean shareable;
 
     public DesktopConnection(Desktop desktop, DesktopPrincipal principal, DesktopWakeService wakeService,
-            ConnectionProfileFactory profiles, GuacamoleProxyConfiguration guacd, String parentIdentifier,
-            LiveSessions sessions, boolean shareable) {
+            ConnectionProfileFactory profiles, SessionRegistry activity, GuacamoleProxyConfiguration guacd,
+            String parentIdentifier, LiveSessions sessions, boolean shareable) {
         this.desktop = desktop;
         this.principal = principal;
         this.wakeService = wakeService;
         this.profiles = profiles;
+        this.activity = activity;
         this.guacd = guacd;
         this.sessions = sessions;
         this.shareable = shareable;
@@ -60,9 +63,11 @@ public class DesktopConnection extends AbstractConnection {
         GuacamoleConfiguration config = profiles.configurationFor(ready, principal.username());
         // Tokens are interpreted so recording names can use ${GUAC_USERNAME}, ${GUAC_DATE}, …
         SimpleConnection target = new SimpleConnection(getName(), getIdentifier(), guacd, config, true);
-        // Tracked, so the session can be shared from Guacamole's menu while it lasts.
-        return sessions.track(target.connect(info, tokens), ready, principal.username(),
+        // Tracked, so the session can be shared from Guacamole's menu while it lasts; observed so
+        // the agent learns who uses the desktop, and idle sessions can be warned and closed.
+        GuacamoleTunnel shareable = sessions.track(target.connect(info, tokens), ready, principal.username(),
                 tokens == null ? null : tokens.get("GUAC_CLIENT_ADDRESS"));
+        return activity.observe(shareable, desktop.id(), principal.username());
     }
 
     @Override

@@ -3,6 +3,7 @@ package cn.ac.ihep.heps.guacamole.resolver.user;
 import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService.NoDesktopAction;
+import cn.ac.ihep.heps.guacamole.resolver.activity.SessionRegistry;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.connection.DesktopConnection;
 import cn.ac.ihep.heps.guacamole.resolver.share.LiveSessions;
@@ -46,17 +47,19 @@ public class DesktopUserContextService {
     private final ConnectionProfileFactory profiles;
     private final ConfigurationService configuration;
     private final LiveSessions sessions;
+    private final SessionRegistry activity;
 
     @Inject
     public DesktopUserContextService(AuthenticationProvider authProvider, DesktopIndexService index,
             DesktopWakeService wakeService, ConnectionProfileFactory profiles, ConfigurationService configuration,
-            LiveSessions sessions) {
+            LiveSessions sessions, SessionRegistry activity) {
         this.authProvider = authProvider;
         this.index = index;
         this.wakeService = wakeService;
         this.profiles = profiles;
         this.configuration = configuration;
         this.sessions = sessions;
+        this.activity = activity;
     }
 
     /** The user's desktops as a user context; null for the anonymous user. */
@@ -102,7 +105,7 @@ public class DesktopUserContextService {
         boolean shareable = configuration.isSharingEnabled();
         List<DesktopConnection> connections = new ArrayList<>(desktops.size());
         for (Desktop desktop : desktops) {
-            connections.add(new DesktopConnection(desktop, principal, wakeService, profiles, guacd,
+            connections.add(new DesktopConnection(desktop, principal, wakeService, profiles, activity, guacd,
                     DesktopUserContext.ROOT_GROUP, sessions, shareable));
         }
         return new DesktopUserContext(authProvider, principal.username(), connections, sessions);

@@ -1,0 +1,110 @@
+package cn.ac.ihep.heps.guacamole.resolver.activity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's activity route played by a real HTTP server on loopback: it records each report
+ * and its Authorization header and answers with the limits it is given, or stalls (reads the
+ * request, never answers) until told to answer again.
+ */
+final class AgentStandIn implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Received(String authorization, JsonNode report) {
+    }
+
+    private final HttpServer server;
+    private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    private volatile String answer = "{\"limits\": []}";
+    private volatile CountDownLatch stall = new CountDownLatch(0);
+
+    AgentStandIn() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        server.createContext("/v1/desktop-activity", exchange -> {
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            try {
+                stall.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            received.add(new Received(exchange.getRequestHeaders().getFirst("Authorization"), JSON.readTree(body)));
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        server.setExecutor(Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "agent-stand-in");
+            thread.setDaemon(true);
+            return thread;
+        }));
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    void answer(String json) {
+        this.answer = json;
+    }
+
+    /** From now on requests are read but not answered, until {@link #resume}. */
+    void stall() {
+        stall = new CountDownLatch(1);
+    }
+
+    void resume() {
+        stall.countDown();
+    }
+
+    /** The next report received, waiting up to {@code timeout}; fails when none comes. */
+    Received next(Duration timeout) throws InterruptedException {
+        Received report = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (report == null) {
+            throw new AssertionError("no activity report within " + timeout);
+        }
+        return report;
+    }
+
+    /** The next report that carries any event, skipping the periodic ones without. */
+    Received nextWithEvents(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Received report = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (report.report().path("events").size() > 0) {
+                return report;
+            }
+        }
+    }
+
+    void drain() {
+        received.clear();
+    }
+
+    @Override
+    public void close() {
+        stall.countDown();
+        server.stop(0);
+    }
+}
