@@ -6,6 +6,7 @@ import cn.ac.ihep.heps.common.cloud.openstack.OpenStackCloudProvider;
 import cn.ac.ihep.heps.common.cloud.openstack.OpenStackCredentials;
 import cn.ac.ihep.heps.common.cloud.openstack.OpenStackSettings;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.apache.guacamole.GuacamoleException;
 import org.apache.guacamole.GuacamoleServerException;
@@ -24,12 +25,13 @@ final class CloudProviderFactory {
     }
 
     static CloudProvider openStack(ConfigurationService configuration) throws GuacamoleException {
-        OpenStackCredentials credentials = credentials(configuration);
+        OpenStackCredentials credentials = credentials(configuration, System.getenv());
         logger.info("Desktop VMs are read from OpenStack as {}", credentials);
         return new OpenStackCloudProvider(OpenStackSettings.defaults(credentials));
     }
 
-    private static OpenStackCredentials credentials(ConfigurationService configuration) throws GuacamoleException {
+    static OpenStackCredentials credentials(ConfigurationService configuration, Map<String, String> env)
+            throws GuacamoleException {
         Map<String, String> settings = configuration.getOpenStackSettings();
         try {
             if (settings.containsKey("auth_url")) {
@@ -38,14 +40,20 @@ final class CloudProviderFactory {
                         settings.get("project_domain_name"), settings.get("region_name"));
             }
             if (settings.containsKey("cloud")) {
-                Path cloudsYaml = configuration.getOpenStackCloudsYaml();
+                // Where every OpenStack client looks (OS_CLIENT_CONFIG_FILE first), with
+                // GUACAMOLE_HOME/clouds.yaml before the usual places.
+                Path cloudsYaml = configuration.getOpenStackCloudsYaml().orElseGet(() -> OpenStackCredentials
+                        .findCloudsYaml(env, List.of(configuration.getGuacamoleHomeCloudsYaml())));
                 return OpenStackCredentials.fromCloudsYaml(cloudsYaml, settings.get("cloud"));
             }
-            return OpenStackCredentials.fromEnvironment();
+            return OpenStackCredentials.fromEnvironment(env);
         } catch (CloudException e) {
+            String setting = settings.containsKey("auth_url") ? "heps-openstack-auth-url and its companions"
+                    : settings.containsKey("cloud") ? "heps-openstack-cloud (\"" + settings.get("cloud")
+                            + "\"), heps-openstack-clouds-yaml or OS_CLIENT_CONFIG_FILE"
+                    : "OS_CLOUD / OS_* of the web application, or heps-openstack-cloud";
             throw new GuacamoleServerException("OpenStack credentials are incomplete: " + e.getMessage()
-                    + ". Set heps-openstack-auth-url, -username, -password and -project-name, or "
-                    + "heps-openstack-cloud (with a clouds.yaml), or OS_CLOUD / OS_* for the web application.", e);
+                    + ". Check " + setting + ".", e);
         }
     }
 }

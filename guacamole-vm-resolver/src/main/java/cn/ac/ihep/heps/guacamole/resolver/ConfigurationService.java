@@ -164,13 +164,14 @@ public class ConfigurationService {
         return settings;
     }
 
-    /**
-     * The clouds.yaml that names {@code heps-openstack-cloud}: {@code heps-openstack-clouds-yaml},
-     * else {@code GUACAMOLE_HOME/clouds.yaml}.
-     */
-    public java.nio.file.Path getOpenStackCloudsYaml() throws GuacamoleException {
-        return optional(OPENSTACK_CLOUDS_YAML).map(java.nio.file.Path::of)
-                .orElseGet(() -> environment.getGuacamoleHome().toPath().resolve("clouds.yaml"));
+    /** {@code heps-openstack-clouds-yaml}: the clouds.yaml that names {@code heps-openstack-cloud}, when a site sets it. */
+    public Optional<java.nio.file.Path> getOpenStackCloudsYaml() throws GuacamoleException {
+        return optional(OPENSTACK_CLOUDS_YAML).map(java.nio.file.Path::of);
+    }
+
+    /** {@code GUACAMOLE_HOME/clouds.yaml}, looked at after {@code OS_CLIENT_CONFIG_FILE}. */
+    public java.nio.file.Path getGuacamoleHomeCloudsYaml() {
+        return environment.getGuacamoleHome().toPath().resolve("clouds.yaml");
     }
 
     public int getRdpPort() throws GuacamoleException {

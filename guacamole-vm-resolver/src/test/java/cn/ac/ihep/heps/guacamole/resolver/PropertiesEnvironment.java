@@ -18,15 +18,22 @@ import org.apache.guacamole.protocols.ProtocolInfo;
 public final class PropertiesEnvironment implements Environment {
 
     private final Map<String, String> values = new HashMap<>();
+    private File home = new File(System.getProperty("java.io.tmpdir"));
 
     public PropertiesEnvironment set(String name, String value) {
         values.put(name, value);
         return this;
     }
 
+    /** GUACAMOLE_HOME; the temporary directory unless a test needs files of its own there. */
+    public PropertiesEnvironment home(File directory) {
+        this.home = directory;
+        return this;
+    }
+
     @Override
     public File getGuacamoleHome() {
-        return new File(System.getProperty("java.io.tmpdir"));
+        return home;
     }
 
     @Override

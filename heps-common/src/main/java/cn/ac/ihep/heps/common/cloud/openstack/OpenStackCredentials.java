@@ -46,7 +46,7 @@ public record OpenStackCredentials(
         return fromEnvironment(System.getenv());
     }
 
-    static OpenStackCredentials fromEnvironment(Map<String, String> env) {
+    public static OpenStackCredentials fromEnvironment(Map<String, String> env) {
         String cloud = env.get("OS_CLOUD");
         if (cloud != null && !cloud.isBlank()) {
             return fromCloudsYaml(findCloudsYaml(env), cloud);
@@ -64,7 +64,16 @@ public record OpenStackCredentials(
 
     /** The clouds.yaml an OpenStack client would read, given these environment variables. */
     static Path findCloudsYaml(Map<String, String> env) {
-        List<Path> candidates = new ArrayList<>();
+        return findCloudsYaml(env, List.of());
+    }
+
+    /**
+     * The clouds.yaml an OpenStack client would read: {@code OS_CLIENT_CONFIG_FILE} when set
+     * (and then it must be readable), else the first readable of {@code extraCandidates},
+     * {@code ./clouds.yaml}, {@code ~/.config/openstack/clouds.yaml} and
+     * {@code /etc/openstack/clouds.yaml}.
+     */
+    public static Path findCloudsYaml(Map<String, String> env, List<Path> extraCandidates) {
         String explicit = env.get("OS_CLIENT_CONFIG_FILE");
         if (explicit != null && !explicit.isBlank()) {
             Path path = Path.of(explicit);
@@ -73,11 +82,12 @@ public record OpenStackCredentials(
             }
             return path;
         }
+        List<Path> candidates = new ArrayList<>(extraCandidates);
         candidates.add(Path.of("clouds.yaml"));
         candidates.add(Path.of(System.getProperty("user.home"), ".config", "openstack", "clouds.yaml"));
         candidates.add(Path.of("/etc/openstack/clouds.yaml"));
         return candidates.stream().filter(Files::isReadable).findFirst().orElseThrow(() -> new CloudException(
-                "OS_CLOUD is set but no clouds.yaml was found (looked at " + candidates + "; set OS_CLIENT_CONFIG_FILE)"));
+                "no clouds.yaml was found (looked at " + candidates + "; set OS_CLIENT_CONFIG_FILE)"));
     }
 
     /** The named cloud of a clouds.yaml file. */
