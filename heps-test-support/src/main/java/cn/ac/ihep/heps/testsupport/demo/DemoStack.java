@@ -78,10 +78,10 @@ public final class DemoStack {
      * The checkout: the system property {@code heps.checkout} (the e2e and bench modules set
      * it), else the nearest directory above the working directory holding {@code mvnw} and {@code dev/}.
      */
-    static Path checkout() {
+    public static Path checkout() {
         String property = System.getProperty("heps.checkout", "");
         if (!property.isBlank()) {
-            return Path.of(property);
+            return Path.of(property).toAbsolutePath().normalize();
         }
         Path dir = Path.of("").toAbsolutePath();
         for (Path candidate = dir; candidate != null; candidate = candidate.getParent()) {
