@@ -34,7 +34,7 @@ import java.util.UUID;
  *
  * <pre>
  * java -cp ... cn.ac.ihep.heps.bench.display.FrameRateBenchmark [--resolutions 1920x1080,3840x2160]
- *     [--fps 60] [--warmup 5] [--seconds 20] [--rounds 1] [--decode] [--out bench/target/frame-rate.md]
+ *     [--fps 60] [--warmup 5] [--seconds 20] [--rounds 1] [--decode] [--keep-logs] [--out bench/target/frame-rate.md]
  * </pre>
  */
 public final class FrameRateBenchmark {
@@ -62,14 +62,17 @@ public final class FrameRateBenchmark {
         Map<String, String> options = new LinkedHashMap<>(Map.of("resolutions", "1920x1080,3840x2160", "fps", "60",
                 "warmup", "5", "seconds", "20", "rounds", "1", "out", "bench/target/frame-rate.md"));
         boolean decode = false;
+        boolean keepLogs = false;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--decode")) {
                 decode = true;
+            } else if (args[i].equals("--keep-logs")) {
+                keepLogs = true;
             } else if (args[i].startsWith("--") && i + 1 < args.length && options.containsKey(args[i].substring(2))) {
                 options.put(args[i].substring(2), args[++i]);
             } else {
                 System.err.println("usage: FrameRateBenchmark [--resolutions WxH,...] [--fps N] [--warmup S] [--seconds S] "
-                        + "[--rounds N] [--decode] [--out FILE]");
+                        + "[--rounds N] [--decode] [--keep-logs] [--out FILE]");
                 System.exit(2);
             }
         }
@@ -141,7 +144,11 @@ public final class FrameRateBenchmark {
         Path out = Path.of(options.get("out"));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, report);
-        deleteQuietly(work);
+        if (keepLogs) {
+            System.err.println("logs of Xvfb, the painter, x11vnc and guacd: " + work);
+        } else {
+            deleteQuietly(work);
+        }
     }
 
     private static String connectionName(Profile profile, String resolution) {

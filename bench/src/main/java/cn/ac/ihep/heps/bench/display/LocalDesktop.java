@@ -44,7 +44,7 @@ final class LocalDesktop implements AutoCloseable {
             xvfb.awaitReady("X display :" + display, Duration.ofSeconds(20),
                     () -> Files.exists(Path.of("/tmp/.X11-unix/X" + display)));
             painter = ChildProcess.start("painter-" + display, List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1500m",
                     "-cp", System.getProperty("java.class.path"), ScreenPainter.class.getName(),
                     "--fps", Integer.toString(fps), "--progress", progress.toString()),
                     Map.of("DISPLAY", ":" + display), work);

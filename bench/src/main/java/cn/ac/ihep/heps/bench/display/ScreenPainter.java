@@ -16,14 +16,19 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The desktop of the frame-rate benchmark: paints the whole screen of the X display in
- * {@code $DISPLAY} anew at a fixed rate (a moving pattern of colour bars, gradients and blocks,
- * so that every pixel changes every frame) and counts the frames it got to the X server.
+ * {@code $DISPLAY} anew at a fixed rate and counts the frames it got to the X server. Each
+ * frame is a test card (colour bars, a ramp, a field of blocks, a moving bar) whose colours all
+ * turn a step further every frame: every pixel changes, in place, so guacd cannot send a frame
+ * as a scroll ({@code copy}) and must encode the whole screen, as with a video or a 3D view.
  * Every 100 ms it writes {@code <frames> <nanoTime of the last frame>} to the progress file, so
  * the benchmark can count the frames painted during its measurement, at the source.
  *
  * <pre>java ... ScreenPainter --fps 60 --progress /tmp/painter.progress</pre>
  */
 public final class ScreenPainter {
+
+    /** Distinct frames painted in turn (made once: painting is then a copy in the X server). */
+    static final int CYCLE = 12;
 
     private ScreenPainter() {
     }
@@ -50,16 +55,18 @@ public final class ScreenPainter {
         frame.setVisible(true);
         frame.createBufferStrategy(2);
         BufferStrategy strategy = frame.getBufferStrategy();
-        BufferedImage pattern = pattern(screen.width * 2, screen.height * 2);
+        BufferedImage[] cards = new BufferedImage[CYCLE];
+        for (int i = 0; i < CYCLE; i++) {
+            cards[i] = card(screen.width, screen.height, i);
+        }
 
         long period = 1_000_000_000L / fps;
         long next = System.nanoTime();
         long frames = 0;
         long lastWrite = 0;
         while (true) {
-            int step = (int) (frames % screen.width);
             Graphics2D g = (Graphics2D) strategy.getDrawGraphics();
-            g.drawImage(pattern, -step, -(int) (frames * 3 % screen.height), null);
+            g.drawImage(cards[(int) (frames % CYCLE)], 0, 0, null);
             g.dispose();
             strategy.show();
             Toolkit.getDefaultToolkit().sync();
@@ -85,29 +92,31 @@ public final class ScreenPainter {
         Files.move(temporary, progress, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Colour bars, a gradient and a field of blocks: a busy screen, like a test card, not noise. */
-    static BufferedImage pattern(int width, int height) {
+    /** Test card number {@code step} of the cycle: every colour turned by {@code step / CYCLE} of the hue circle. */
+    static BufferedImage card(int width, int height, int step) {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
-        Color[] bars = {Color.WHITE, Color.YELLOW, Color.CYAN, Color.GREEN, Color.MAGENTA, Color.RED, Color.BLUE, Color.BLACK};
-        int barWidth = Math.max(1, width / 32);
-        for (int x = 0; x < width; x += barWidth) {
-            g.setColor(bars[(x / barWidth) % bars.length]);
-            g.fillRect(x, 0, barWidth, height / 3);
+        float turn = (float) step / CYCLE;
+        int bars = 8;
+        int barWidth = Math.max(1, width / bars);
+        for (int i = 0; i < bars; i++) {
+            g.setColor(Color.getHSBColor((float) i / bars + turn, 0.9f, 0.95f));
+            g.fillRect(i * barWidth, 0, barWidth, height / 3);
         }
         for (int x = 0; x < width; x++) {
-            int v = x * 255 / width;
-            g.setColor(new Color(v, 255 - v, (v * 3) & 0xff));
-            g.drawLine(x, height / 3, x, height * 2 / 3);
+            g.setColor(Color.getHSBColor((float) x / width + turn, 0.6f, 0.5f + 0.5f * x / width));
+            g.drawLine(x, height / 3, x, height / 2);
         }
-        int block = 24;
-        for (int y = height * 2 / 3; y < height; y += block) {
+        int block = Math.max(8, width / 80);
+        for (int y = height / 2; y < height; y += block) {
             for (int x = 0; x < width; x += block) {
-                int h = (x * 31 + y * 17) & 0xff;
-                g.setColor(new Color(h, (h * 7) & 0xff, (h * 13) & 0xff));
+                float hue = ((x * 31 + y * 17) % 997) / 997f + turn;
+                g.setColor(Color.getHSBColor(hue, 0.7f, 0.85f));
                 g.fillRect(x, y, block - 2, block - 2);
             }
         }
+        g.setColor(Color.WHITE);
+        g.fillRect(step * width / CYCLE, height / 3, width / (2 * CYCLE), height - height / 3);
         g.dispose();
         return image;
     }
