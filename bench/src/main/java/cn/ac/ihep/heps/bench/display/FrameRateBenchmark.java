@@ -51,8 +51,8 @@ public final class FrameRateBenchmark {
             new Profile("heps-vm-resolver, heps-vnc-color-depth 24", true, Map.of("heps-vnc-color-depth", "24")));
 
     record Result(String resolution, Profile profile, String parameters, double painted, double delivered, double share,
-            double framesAtSourcePerFrame, double guacdCpu, double x11vncCpu, double tomcatCpu, long firstFrameMillis,
-            Map<String, Long> images) {
+            double framesAtSourcePerFrame, double guacdCpu, double x11vncCpu, double tomcatCpu, double clientCpu,
+            long firstFrameMillis, Map<String, Long> images) {
     }
 
     private FrameRateBenchmark() {
@@ -185,6 +185,7 @@ public final class FrameRateBenchmark {
             long guacdBefore = CpuTime.ticks(guacdPid);
             long vncBefore = CpuTime.ticks(desktop.x11vncPid());
             long tomcatBefore = CpuTime.ticks(stock.pid());
+            long clientBefore = CpuTime.ticks(ProcessHandle.current().pid());
             ChildProcess.sleep(window.toMillis());
             long end = System.nanoTime();
             LocalDesktop.Painted paintedAfter = desktop.painted();
@@ -202,6 +203,7 @@ public final class FrameRateBenchmark {
                     CpuTime.percentOfCore(guacdBefore, CpuTime.ticks(guacdPid), end - start),
                     CpuTime.percentOfCore(vncBefore, CpuTime.ticks(desktop.x11vncPid()), end - start),
                     CpuTime.percentOfCore(tomcatBefore, CpuTime.ticks(stock.pid()), end - start),
+                    CpuTime.percentOfCore(clientBefore, CpuTime.ticks(ProcessHandle.current().pid()), end - start),
                     firstFrameMillis, tunnel.display().imagesByType());
         } finally {
             ChildProcess.sleep(2000); // let guacd's session process exit before the next one starts
@@ -210,8 +212,9 @@ public final class FrameRateBenchmark {
 
     private static String line(Result r) {
         return String.format(Locale.ROOT, "%s | %s | painted %.1f/s | delivered %.1f/s | %.0f %% | guacd %.0f %% | x11vnc %.0f %%"
-                        + " | Tomcat %.0f %% | first frame %d ms | %s", r.resolution(), r.profile().name(), r.painted(),
-                r.delivered(), r.share() * 100, r.guacdCpu(), r.x11vncCpu(), r.tomcatCpu(), r.firstFrameMillis(), r.images());
+                        + " | Tomcat %.0f %% | client %.0f %% | first frame %d ms | %s | load %s", r.resolution(), r.profile().name(),
+                r.painted(), r.delivered(), r.share() * 100, r.guacdCpu(), r.x11vncCpu(), r.tomcatCpu(), r.clientCpu(),
+                r.firstFrameMillis(), r.images(), loadAverage());
     }
 
     private static String report(List<Result> results, int fps, Duration warmup, Duration window, boolean decode) {
@@ -221,14 +224,27 @@ public final class FrameRateBenchmark {
                         + "every sync acknowledged at once; images %s. CPU in %% of one core, over the measured window.%n%n",
                         fps, window.toSeconds(), warmup.toSeconds(), decode ? "decoded" : "counted, not decoded"))
                 .append("| resolution | VNC parameters | guacd parameters | painted frames/s | delivered frames/s | share of painted "
-                        + "| guacd CPU | x11vnc CPU | Tomcat CPU | first frame | images |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+                        + "| guacd CPU (session) | x11vnc CPU | Tomcat CPU | client CPU | first frame | images |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %.1f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %d ms | %s |%n",
+            out.append(String.format(Locale.ROOT,
+                    "| %s | %s | %s | %.1f | %.1f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %d ms | %s |%n",
                     r.resolution(), r.profile().name(), r.parameters(), r.painted(), r.delivered(), r.share() * 100,
-                    r.guacdCpu(), r.x11vncCpu(), r.tomcatCpu(), r.firstFrameMillis(), r.images()));
+                    r.guacdCpu(), r.x11vncCpu(), r.tomcatCpu(), r.clientCpu(), r.firstFrameMillis(), r.images()));
         }
+        out.append("\nLoad average of the machine at the end: ").append(loadAverage())
+                .append(" (").append(Runtime.getRuntime().availableProcessors()).append(" processors).\n");
         return out.toString();
+    }
+
+    /** The 1, 5 and 15 minute load averages: other work on the machine shows in every figure. */
+    static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     private static void deleteQuietly(Path dir) {

@@ -37,6 +37,11 @@ final class LocalDesktop implements AutoCloseable {
     static LocalDesktop start(int width, int height, int fps, int vncPort, String password, Path work) {
         int display = freeDisplay();
         Path progress = work.resolve("painter-" + display + ".progress");
+        try {
+            Files.deleteIfExists(progress); // a painter of an earlier run on the same display number
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         ChildProcess xvfb = ChildProcess.start("xvfb-" + display, List.of("Xvfb", ":" + display, "-screen", "0",
                 width + "x" + height + "x24", "-nolisten", "tcp", "-noreset"), Map.of(), work);
         ChildProcess painter = null;

@@ -27,6 +27,11 @@ final class ImageStream {
 
     /** Adds a blob; false when the stream would exceed its limit. */
     boolean append(String base64) {
+        if (!keepBytes) {
+            // Counting only: the decoded length, without decoding.
+            size += decodedLength(base64);
+            return size <= maxBytes;
+        }
         byte[] data;
         try {
             data = Base64.getDecoder().decode(base64);
@@ -37,10 +42,14 @@ final class ImageStream {
         if (size > maxBytes) {
             return false;
         }
-        if (keepBytes) {
-            bytes.write(data, 0, data.length);
-        }
+        bytes.write(data, 0, data.length);
         return true;
+    }
+
+    static long decodedLength(String base64) {
+        int length = base64.length();
+        int padding = length > 0 && base64.charAt(length - 1) == '=' ? (length > 1 && base64.charAt(length - 2) == '=' ? 2 : 1) : 0;
+        return (long) length / 4 * 3 - padding;
     }
 
     long size() {

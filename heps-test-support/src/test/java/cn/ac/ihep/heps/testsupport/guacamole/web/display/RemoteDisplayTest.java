@@ -179,6 +179,14 @@ class RemoteDisplayTest {
     }
 
     @Test
+    void countingOnlyKnowsTheDecodedLengthFromTheBase64() {
+        for (int length = 0; length < 10; length++) {
+            String base64 = Base64.getEncoder().encodeToString(new byte[length]);
+            assertEquals(length, ImageStream.decodedLength(base64), base64);
+        }
+    }
+
+    @Test
     void anImageThatDoesNotDecodeIsReported() {
         apply("size", 0, 8, 8);
         apply("img", 1, OVER, 0, "image/png", 0, 0);
