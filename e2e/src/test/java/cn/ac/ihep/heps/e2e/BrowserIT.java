@@ -54,7 +54,7 @@ class BrowserIT {
             throw new AssertionError("the browser did not finish within " + (TIMEOUT_MS + 30_000) + " ms");
         }
         String result = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        report.publishEntry("browser", result);
+        Measurements.record(report, "browser", result);
         assertEquals(0, node.exitValue(), () -> "the browser says " + result + "; screenshot " + screenshot);
 
         BufferedImage shot = ImageIO.read(screenshot.toFile());

@@ -45,7 +45,7 @@ class DesktopFailureIT {
             long start = System.nanoTime();
             FrameWait outcome = openDesktop(stock);
             FrameWait.Ended ended = assertInstanceOf(FrameWait.Ended.class, outcome, outcome::toString);
-            report.publishEntry("wrong VNC password", ended.status() + " after "
+            Measurements.record(report, "wrong VNC password", ended.status() + " after "
                     + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
             assertEquals("ERROR_INSTRUCTION", ended.status().origin().name(), ended.status()::toString);
             assertFalse(ended.status().isSuccess());
@@ -69,7 +69,7 @@ class DesktopFailureIT {
             FrameWait outcome = openDesktop(stock);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             FrameWait.Ended ended = assertInstanceOf(FrameWait.Ended.class, outcome, outcome::toString);
-            report.publishEntry("guacd down", ended.status() + " after " + took.toMillis() + " ms");
+            Measurements.record(report, "guacd down", ended.status() + " after " + took.toMillis() + " ms");
             assertFalse(ended.status().isSuccess());
             assertTrue(took.compareTo(Duration.ofSeconds(15)) < 0, "took " + took);
         }

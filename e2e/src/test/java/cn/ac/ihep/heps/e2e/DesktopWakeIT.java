@@ -40,9 +40,9 @@ class DesktopWakeIT {
         try (TunnelSession tunnel = attempts.session()) {
             FrameWait.Frames frames = assertInstanceOf(FrameWait.Frames.class, attempts.outcome(),
                     () -> "after " + attempts.failed() + ": " + attempts.outcome());
-            report.publishEntry("stopped desktop: login to first frame (s)",
+            Measurements.record(report, "stopped desktop: login to first frame (s)",
                     Long.toString(Duration.ofNanos(frames.lastFrameNanos() - start).toSeconds()));
-            report.publishEntry("attempts that ended before a frame", attempts.failed().toString());
+            Measurements.record(report, "attempts that ended before a frame", attempts.failed().toString());
             assertTrue(attempts.failed().stream().allMatch(RetryPolicy::retries), attempts.failed()::toString);
             assertTrue(attempts.failed().stream().map(TunnelStatus::codeName).anyMatch("UPSTREAM_UNAVAILABLE"::equals),
                     () -> "the stopped desktop should first answer UPSTREAM_UNAVAILABLE: " + attempts.failed());

@@ -32,7 +32,7 @@ class ForeignConnectionIT {
                 assertFalse(ended.status().isSuccess(), ended.status()::toString);
                 assertEquals(0, tunnel.frames().count());
                 assertEquals(0, tunnel.opcodeCounts().getOrDefault("img", 0L));
-                report.publishEntry("refused " + serverId, ended.status().toString());
+                Measurements.record(report, "refused " + serverId, ended.status().toString());
             }
         }
     }

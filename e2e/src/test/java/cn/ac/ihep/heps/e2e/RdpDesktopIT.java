@@ -31,7 +31,7 @@ class RdpDesktopIT {
             assertInstanceOf(FrameWait.Frames.class, first, () -> "first frame: " + first
                     + tunnel.required().map(r -> "; guacd asked for " + r).orElse(""));
             long firstFrame = tunnel.frames().firstFrameNanos().orElseThrow();
-            report.publishEntry("login to first frame (ms)", Long.toString(DesktopScreens.millis(loginStart, firstFrame)));
+            Measurements.record(report, "RDP: login to first frame (ms)", Long.toString(DesktopScreens.millis(loginStart, firstFrame)));
 
             List<String> mismatches = DesktopScreens.awaitCorners(tunnel, user.identityColour(), Duration.ofSeconds(20));
             Path shot = DesktopScreens.save(tunnel.display().snapshot(), "rdp-" + user.serverId());

@@ -27,8 +27,8 @@ class VncDesktopIT {
             FrameWait first = tunnel.awaitFirstFrame(Duration.ofSeconds(30));
             FrameWait.Frames frames = assertInstanceOf(FrameWait.Frames.class, first, () -> "first frame: " + first);
             long firstFrame = tunnel.frames().firstFrameNanos().orElseThrow();
-            report.publishEntry("login to first frame (ms)", Long.toString(DesktopScreens.millis(loginStart, firstFrame)));
-            report.publishEntry("tunnel open to first frame (ms)",
+            Measurements.record(report, "VNC: login to first frame (ms)", Long.toString(DesktopScreens.millis(loginStart, firstFrame)));
+            Measurements.record(report, "VNC: tunnel open to first frame (ms)",
                     Long.toString(DesktopScreens.millis(tunnel.openedAtNanos(), firstFrame)));
 
             List<String> mismatches = DesktopScreens.awaitCorners(tunnel, user.identityColour(), Duration.ofSeconds(10));
@@ -36,7 +36,7 @@ class VncDesktopIT {
             assertEquals(List.of(), mismatches, () -> "corners of " + shot + " should be " + DesktopIdentity.hex(user.identityColour()));
             assertEquals(1920, tunnel.display().width());
             assertEquals(1080, tunnel.display().height());
-            report.publishEntry("frames", Integer.toString(frames.count()));
+            Measurements.record(report, "VNC: frames", Integer.toString(frames.count()));
         }
     }
 }
