@@ -43,6 +43,8 @@ import java.util.function.Supplier;
 public final class LoginToFirstFrameBenchmark {
 
     private static final String RESOLVER = "heps-vm-resolver";
+    /** The data source of Guacamole's user-mapping.xml authentication. */
+    private static final String USER_MAPPING = "default";
     private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(30);
 
     /** One login: the whole time and its parts, in milliseconds. */
@@ -112,7 +114,7 @@ public final class LoginToFirstFrameBenchmark {
                         RESOLVER, tunnelParameters);
                 Login theirs = login(stockWeb, stockTunnels,
                         () -> stockWeb.createToken(Map.of("username", "bench", "password", "bench")).orThrow(),
-                        "default", tunnelParameters.withIdentifier("desktop"));
+                        USER_MAPPING, TunnelParameters.connection(USER_MAPPING, "desktop").withSize(1920, 1080));
                 if (i >= warmup) {
                     ours.add(our);
                     stock.add(theirs);
