@@ -12,11 +12,11 @@ import org.apache.guacamole.properties.GuacamoleProperty;
 import org.apache.guacamole.protocols.ProtocolInfo;
 
 /** guacamole.properties for the harness, in memory. */
-final class BenchEnvironment implements Environment {
+public final class BenchEnvironment implements Environment {
 
     private final Map<String, String> values = new HashMap<>();
 
-    BenchEnvironment set(String name, String value) {
+    public BenchEnvironment set(String name, String value) {
         values.put(name, value);
         return this;
     }
