@@ -21,9 +21,12 @@ public enum ShareMode {
         this.joinParameters = joinParameters;
     }
 
-    /** The sharing profile's identifier for one desktop: {@code <server id>/view} or {@code /full}. */
+    /**
+     * The sharing profile's identifier for one desktop, {@code <server id>~view} or {@code ~full}:
+     * never a "/", which Tomcat refuses URL-encoded in a path, and the web client encodes ids there.
+     */
     public String profileIdentifier(String desktopId) {
-        return desktopId + "/" + suffix;
+        return desktopId + "~" + suffix;
     }
 
     public String profileName() {

@@ -94,10 +94,10 @@ class ShareLinkTest {
     void eachDesktopOffersViewAndFullSharingProfiles() throws Exception {
         UserContext alice = resolver.provider().getUserContext(new TestUser("alice", Set.of()));
         Connection desktop = alice.getConnectionDirectory().get("vm-alice");
-        assertEquals(Set.of("vm-alice/view", "vm-alice/full"), desktop.getSharingProfileIdentifiers());
-        assertEquals(Set.of("vm-alice/view", "vm-alice/full"), alice.getSharingProfileDirectory().getIdentifiers());
-        assertEquals("View only", alice.getSharingProfileDirectory().get("vm-alice/view").getName());
-        assertEquals("vm-alice", alice.getSharingProfileDirectory().get("vm-alice/full").getPrimaryConnectionIdentifier());
+        assertEquals(Set.of("vm-alice~view", "vm-alice~full"), desktop.getSharingProfileIdentifiers());
+        assertEquals(Set.of("vm-alice~view", "vm-alice~full"), alice.getSharingProfileDirectory().getIdentifiers());
+        assertEquals("View only", alice.getSharingProfileDirectory().get("vm-alice~view").getName());
+        assertEquals("vm-alice", alice.getSharingProfileDirectory().get("vm-alice~full").getPrimaryConnectionIdentifier());
         assertTrue(alice.getActiveConnectionDirectory().getIdentifiers().isEmpty(), "nothing is open yet");
     }
 
@@ -112,15 +112,15 @@ class ShareLinkTest {
                 .get(alice.getActiveConnectionDirectory().getIdentifiers().iterator().next());
         assertEquals(owner.getUUID(), session.getTunnel().getUUID(), "the web application finds it by tunnel");
         assertEquals("vm-alice", session.getConnectionIdentifier());
-        String view = shareKey(alice, "vm-alice/view");
-        assertEquals(view, shareKey(alice, "vm-alice/view"), "asking again gives the same link");
-        assertNotEquals(view, shareKey(alice, "vm-alice/full"));
+        String view = shareKey(alice, "vm-alice~view");
+        assertEquals(view, shareKey(alice, "vm-alice~view"), "asking again gives the same link");
+        assertNotEquals(view, shareKey(alice, "vm-alice~full"));
 
         AuthenticatedUser guest = resolver.provider().authenticateUser(shareLinkRequest(view));
         assertEquals(AuthenticatedUser.ANONYMOUS_IDENTIFIER, guest.getIdentifier());
         UserContext guestContext = resolver.provider().getUserContext(guest);
-        assertEquals(Set.of("vm-alice/view"), guestContext.getConnectionDirectory().getIdentifiers());
-        GuacamoleTunnel joined = guestContext.getConnectionDirectory().get("vm-alice/view").connect(screen(), Map.of());
+        assertEquals(Set.of("vm-alice~view"), guestContext.getConnectionDirectory().getIdentifiers());
+        GuacamoleTunnel joined = guestContext.getConnectionDirectory().get("vm-alice~view").connect(screen(), Map.of());
         GuacdHandshake join = guacd.awaitHandshake(Duration.ofSeconds(5));
         assertEquals(opened.connectionId(), join.protocol(), "it joins the owner's connection, not the VM");
         assertEquals("true", join.parameters().get("read-only"));
@@ -139,8 +139,8 @@ class ShareLinkTest {
         GuacamoleTunnel owner = alice.getConnectionDirectory().get("vm-alice").connect(screen(), Map.of());
         guacd.awaitHandshake(Duration.ofSeconds(5));
         UserContext guest = resolver.provider().getUserContext(
-                resolver.provider().authenticateUser(shareLinkRequest(shareKey(alice, "vm-alice/full"))));
-        guest.getConnectionDirectory().get("vm-alice/full").connect(screen(), Map.of()).close();
+                resolver.provider().authenticateUser(shareLinkRequest(shareKey(alice, "vm-alice~full"))));
+        guest.getConnectionDirectory().get("vm-alice~full").connect(screen(), Map.of()).close();
         assertEquals("", guacd.awaitHandshake(Duration.ofSeconds(5)).parameters().get("read-only"));
         owner.close();
     }
@@ -154,7 +154,7 @@ class ShareLinkTest {
         assertTrue(bob.getActiveConnectionDirectory().getIdentifiers().isEmpty());
         ActiveConnection session = alice.getActiveConnectionDirectory()
                 .get(alice.getActiveConnectionDirectory().getIdentifiers().iterator().next());
-        assertThrows(GuacamoleException.class, () -> session.getSharingCredentials("vm-bob/full"),
+        assertThrows(GuacamoleException.class, () -> session.getSharingCredentials("vm-bob~full"),
                 "a profile of another desktop shares nothing");
         owner.close();
     }

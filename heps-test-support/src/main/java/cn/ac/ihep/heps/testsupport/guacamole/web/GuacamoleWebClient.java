@@ -86,6 +86,33 @@ public final class GuacamoleWebClient {
                 GuacamoleWebClient::group);
     }
 
+    /**
+     * {@code GET /api/session/tunnels/{tunnel}/activeConnection/connection/sharingProfiles}: the
+     * sharing profiles of the connection open in that tunnel, names by identifier, as the client's
+     * menu lists them.
+     */
+    public ApiResult<Map<String, String>> sharingProfiles(String authToken, String tunnelUuid) {
+        return call(authorized(authToken, "api/session/tunnels/" + encode(tunnelUuid)
+                + "/activeConnection/connection/sharingProfiles"), json -> {
+                    Map<String, String> profiles = new LinkedHashMap<>();
+                    json.fields().forEachRemaining(e -> profiles.put(e.getKey(), e.getValue().path("name").asText()));
+                    return Map.copyOf(profiles);
+                });
+    }
+
+    /**
+     * {@code GET /api/session/tunnels/{tunnel}/activeConnection/sharingCredentials/{profile}}: the
+     * values a share link carries, as the client's "Share" menu asks for them.
+     */
+    public ApiResult<Map<String, String>> sharingCredentials(String authToken, String tunnelUuid, String profile) {
+        return call(authorized(authToken, "api/session/tunnels/" + encode(tunnelUuid)
+                + "/activeConnection/sharingCredentials/" + encode(profile)), json -> {
+                    Map<String, String> values = new LinkedHashMap<>();
+                    json.path("values").fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
+                    return Map.copyOf(values);
+                });
+    }
+
     /** {@code DELETE /api/tokens/{token}}: logs the session out. */
     public ApiResult<Void> logout(String authToken) {
         HttpRequest request = request("api/tokens/" + encode(authToken))
