@@ -20,7 +20,7 @@ import org.apache.guacamole.protocol.GuacamoleStatus;
  *
  * <p>Nothing here waits on anything but the tunnel itself: input is one clock read and a
  * volatile write on the thread that writes to guacd; notices go out on the thread that reads
- * from guacd, with its next instruction (guacd sends at least a {@code nop} every 5 seconds).
+ * from guacd, with its next instruction (guacd's keep-alive sends a {@code nop} after 5 seconds of silence).
  */
 public final class ObservedTunnel extends DelegatingGuacamoleTunnel {
 
