@@ -2,7 +2,6 @@ package cn.ac.ihep.heps.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.ac.ihep.heps.auth.testing.BuiltExtension;
 import cn.ac.ihep.heps.auth.testing.SigningKey;
@@ -80,11 +79,13 @@ class ActiveDirectoryIT {
     }
 
     @Test
-    void filterCharactersInTheSubjectMatchNobody() {
+    void filterCharactersInTheSubjectAreRefusedBeforeTheDirectoryIsAsked() {
         long before = directory.searchCount();
         for (String subject : List.of("*", "ali*", "alice)(sAMAccountName=*", "alice\u0000", "\\2a"))
             assertThrows(GuacamoleInvalidCredentialsException.class, () -> guacamole.login(
                     TestRequest.withParameter("heps_token", TokenMint.with(KEY).subject(subject).mint())));
-        assertTrue(directory.searchCount() >= before + 5, "each subject was looked up in the directory");
+        // heps-username-pattern refuses them at the edge; DirectoryService still escapes every
+        // value it puts in a filter, should a site widen the pattern.
+        assertEquals(before, directory.searchCount(), "no subject reached the directory");
     }
 }
