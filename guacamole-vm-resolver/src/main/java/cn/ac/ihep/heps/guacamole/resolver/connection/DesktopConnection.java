@@ -8,12 +8,10 @@ import cn.ac.ihep.heps.guacamole.resolver.share.LiveSessions;
 import cn.ac.ihep.heps.guacamole.resolver.share.ShareMode;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Date;
 import java.util.Map;
 import java.util.Set;
 import org.apache.guacamole.GuacamoleException;
 import org.apache.guacamole.net.GuacamoleTunnel;
-import org.apache.guacamole.net.auth.AbstractConnection;
 import org.apache.guacamole.net.auth.GuacamoleProxyConfiguration;
 import org.apache.guacamole.net.auth.simple.SimpleConnection;
 import org.apache.guacamole.protocol.GuacamoleClientInformation;
@@ -26,7 +24,7 @@ import org.apache.guacamole.protocol.GuacamoleConfiguration;
  * exposed: {@link #getConfiguration()} carries the protocol only, whatever permission the
  * caller has.
  */
-public class DesktopConnection extends AbstractConnection {
+public class DesktopConnection extends ProtocolOnlyConnection {
 
     private final Desktop desktop;
     private final DesktopPrincipal principal;
@@ -40,6 +38,7 @@ public class DesktopConnection extends AbstractConnection {
     public DesktopConnection(Desktop desktop, DesktopPrincipal principal, DesktopWakeService wakeService,
             ConnectionProfileFactory profiles, SessionRegistry activity, GuacamoleProxyConfiguration guacd,
             String parentIdentifier, LiveSessions sessions, boolean shareable) {
+        super(desktop.id(), DesktopNames.displayName(desktop), parentIdentifier, desktop.protocol());
         this.desktop = desktop;
         this.principal = principal;
         this.wakeService = wakeService;
@@ -48,12 +47,6 @@ public class DesktopConnection extends AbstractConnection {
         this.guacd = guacd;
         this.sessions = sessions;
         this.shareable = shareable;
-        setIdentifier(desktop.id());
-        setName(DesktopNames.displayName(desktop));
-        setParentIdentifier(parentIdentifier);
-        GuacamoleConfiguration visible = new GuacamoleConfiguration();
-        visible.setProtocol(desktop.protocol().wireName());
-        super.setConfiguration(visible);
     }
 
     @Override
@@ -70,41 +63,8 @@ public class DesktopConnection extends AbstractConnection {
         return activity.observe(shareable, desktop.id(), principal.username());
     }
 
-    @Override
-    public GuacamoleConfiguration getConfiguration() {
-        GuacamoleConfiguration visible = new GuacamoleConfiguration();
-        visible.setProtocol(desktop.protocol().wireName());
-        return visible;
-    }
-
-    /** Desktops are defined by their VMs; a configuration written through the API is ignored. */
-    @Override
-    public void setConfiguration(GuacamoleConfiguration config) {
-        // Deliberately immutable.
-    }
-
     public Desktop desktop() {
         return desktop;
-    }
-
-    @Override
-    public int getActiveConnections() {
-        return 0;
-    }
-
-    @Override
-    public Map<String, String> getAttributes() {
-        return Collections.emptyMap();
-    }
-
-    @Override
-    public void setAttributes(Map<String, String> attributes) {
-        // No attributes are stored.
-    }
-
-    @Override
-    public Date getLastActive() {
-        return null;
     }
 
     /** View-only and full-control sharing of the session, unless the site turned sharing off. */

@@ -1,12 +1,11 @@
 package cn.ac.ihep.heps.guacamole.resolver.share;
 
-import java.util.Date;
 import java.util.Map;
 import java.util.Set;
 import org.apache.guacamole.GuacamoleException;
 import org.apache.guacamole.GuacamoleResourceNotFoundException;
 import org.apache.guacamole.net.GuacamoleTunnel;
-import org.apache.guacamole.net.auth.AbstractConnection;
+import cn.ac.ihep.heps.guacamole.resolver.connection.ProtocolOnlyConnection;
 import org.apache.guacamole.net.auth.GuacamoleProxyConfiguration;
 import org.apache.guacamole.net.auth.simple.SimpleConnection;
 import org.apache.guacamole.protocol.GuacamoleClientInformation;
@@ -16,7 +15,7 @@ import org.apache.guacamole.protocol.GuacamoleConfiguration;
  * The one connection a share link offers: it joins the shared session in guacd (never a new
  * connection to the VM), with the mode's parameters, while that session lasts.
  */
-public class SharedDesktopConnection extends AbstractConnection {
+public class SharedDesktopConnection extends ProtocolOnlyConnection {
 
     private final ShareGrant grant;
     private final LiveSessions sessions;
@@ -24,16 +23,13 @@ public class SharedDesktopConnection extends AbstractConnection {
 
     public SharedDesktopConnection(ShareGrant grant, LiveSessions sessions, GuacamoleProxyConfiguration guacd,
             String parentIdentifier) {
+        super(grant.mode().profileIdentifier(grant.session().desktop().id()), grant.session().desktop().name()
+                + " (" + grant.session().username() + ", "
+                + grant.mode().profileName().toLowerCase(java.util.Locale.ROOT) + ")",
+                parentIdentifier, grant.session().desktop().protocol());
         this.grant = grant;
         this.sessions = sessions;
         this.guacd = guacd;
-        setIdentifier(grant.mode().profileIdentifier(grant.session().desktop().id()));
-        setName(grant.session().desktop().name() + " (" + grant.session().username() + ", "
-                + grant.mode().profileName().toLowerCase(java.util.Locale.ROOT) + ")");
-        setParentIdentifier(parentIdentifier);
-        GuacamoleConfiguration visible = new GuacamoleConfiguration();
-        visible.setProtocol(grant.session().desktop().protocol().wireName());
-        super.setConfiguration(visible);
     }
 
     @Override
@@ -47,38 +43,6 @@ public class SharedDesktopConnection extends AbstractConnection {
         join.setConnectionID(session.guacdConnectionId());
         grant.mode().joinParameters().forEach(join::setParameter);
         return new SimpleConnection(getName(), getIdentifier(), guacd, join, false).connect(info, tokens);
-    }
-
-    @Override
-    public GuacamoleConfiguration getConfiguration() {
-        GuacamoleConfiguration visible = new GuacamoleConfiguration();
-        visible.setProtocol(grant.session().desktop().protocol().wireName());
-        return visible;
-    }
-
-    @Override
-    public void setConfiguration(GuacamoleConfiguration config) {
-        // Deliberately immutable.
-    }
-
-    @Override
-    public int getActiveConnections() {
-        return 0;
-    }
-
-    @Override
-    public Map<String, String> getAttributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void setAttributes(Map<String, String> attributes) {
-        // No attributes are stored.
-    }
-
-    @Override
-    public Date getLastActive() {
-        return null;
     }
 
     @Override
