@@ -1,6 +1,5 @@
 package cn.ac.ihep.heps.testsupport.guacamole.web.display;
 
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.OptionalLong;
 
@@ -19,6 +18,7 @@ public final class FrameLog {
     private int count;
     private long syncs;
     private long sourceFrames;
+    private long lastFrameNanos;
 
     synchronized void recordSync(long nanoTime, boolean drew, int framesAtSource) {
         syncs++;
@@ -26,6 +26,7 @@ public final class FrameLog {
             return;
         }
         sourceFrames += Math.max(framesAtSource, 1);
+        lastFrameNanos = nanoTime;
         if (count < MAX_TIMESTAMPS) {
             if (count == timestamps.length) {
                 timestamps = Arrays.copyOf(timestamps, Math.min(timestamps.length * 2, MAX_TIMESTAMPS));
@@ -52,6 +53,10 @@ public final class FrameLog {
         return sourceFrames;
     }
 
+    public synchronized OptionalLong lastFrameNanos() {
+        return count == 0 ? OptionalLong.empty() : OptionalLong.of(lastFrameNanos);
+    }
+
     public synchronized OptionalLong firstFrameNanos() {
         return count == 0 ? OptionalLong.empty() : OptionalLong.of(timestamps[0]);
     }
@@ -74,6 +79,6 @@ public final class FrameLog {
 
     /** Frames per second received in [from, to). */
     public double rateBetween(long fromNanos, long toNanos) {
-        return countBetween(fromNanos, toNanos) / (Duration.ofNanos(toNanos - fromNanos).toNanos() / 1e9);
+        return countBetween(fromNanos, toNanos) / ((toNanos - fromNanos) / 1e9);
     }
 }

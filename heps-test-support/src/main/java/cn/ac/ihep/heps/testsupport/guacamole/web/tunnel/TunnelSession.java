@@ -181,8 +181,7 @@ public final class TunnelSession implements AutoCloseable {
             while (true) {
                 int frames = display.frames().count();
                 if (frames >= count) {
-                    long[] times = display.frames().timestamps();
-                    return new FrameWait.Frames(frames, times.length == 0 ? 0 : times[times.length - 1]);
+                    return new FrameWait.Frames(frames, display.frames().lastFrameNanos().orElse(0));
                 }
                 if (endStatus != null) {
                     return new FrameWait.Ended(endStatus, frames);
