@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * An {@link InMemoryCloud} whose state lives in a file, so a build in another JVM can be killed
  * and this one can see what it left behind: each call loads the state, runs, and saves it, under
- * a file lock.
+ * a file lock, and one thread at a time within a JVM.
  */
 public final class SharedStateCloud {
 
@@ -38,16 +38,21 @@ public final class SharedStateCloud {
     public static CloudProvider over(Path file, InMemoryCloud cloud) {
         return (CloudProvider) Proxy.newProxyInstance(CloudProvider.class.getClassLoader(), new Class<?>[] {CloudProvider.class},
                 (proxy, method, args) -> {
-                    try (FileChannel lockChannel = FileChannel.open(lockFile(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                        FileLock lock = lockChannel.lock();
-                        try {
-                            load(file, cloud);
-                            return method.invoke(cloud, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        } finally {
-                            save(file, cloud);
-                            lock.release();
+                    // A file lock excludes other JVMs only: a second thread of this one (the build's
+                    // shutdown hook while the build polls) would get OverlappingFileLockException.
+                    synchronized (SharedStateCloud.class) {
+                        try (FileChannel lockChannel = FileChannel.open(lockFile(file), StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE)) {
+                            FileLock lock = lockChannel.lock();
+                            try {
+                                load(file, cloud);
+                                return method.invoke(cloud, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            } finally {
+                                save(file, cloud);
+                                lock.release();
+                            }
                         }
                     }
                 });
