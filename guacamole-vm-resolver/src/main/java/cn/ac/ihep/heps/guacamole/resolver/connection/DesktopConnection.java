@@ -52,13 +52,14 @@ public class DesktopConnection extends ProtocolOnlyConnection {
     @Override
     public GuacamoleTunnel connect(GuacamoleClientInformation info, Map<String, String> tokens)
             throws GuacamoleException {
-        Desktop ready = wakeService.prepare(desktop, principal);
-        GuacamoleConfiguration config = profiles.configurationFor(ready, principal.username());
-        // Tokens are interpreted so recording names can use ${GUAC_USERNAME}, ${GUAC_DATE}, …
-        SimpleConnection target = new SimpleConnection(getName(), getIdentifier(), guacd, config, true);
+        GuacamoleTunnel opened = wakeService.connect(desktop, principal, ready -> {
+            GuacamoleConfiguration config = profiles.configurationFor(ready, principal.username());
+            // Tokens are interpreted so recording names can use ${GUAC_USERNAME}, ${GUAC_DATE}, …
+            return new SimpleConnection(getName(), getIdentifier(), guacd, config, true).connect(info, tokens);
+        });
         // Tracked, so the session can be shared from Guacamole's menu while it lasts; observed so
         // the agent learns who uses the desktop, and idle sessions can be warned and closed.
-        GuacamoleTunnel shareable = sessions.track(target.connect(info, tokens), ready, principal.username(),
+        GuacamoleTunnel shareable = sessions.track(opened, desktop, principal.username(),
                 tokens == null ? null : tokens.get("GUAC_CLIENT_ADDRESS"));
         return activity.observe(shareable, desktop.id(), principal.username());
     }

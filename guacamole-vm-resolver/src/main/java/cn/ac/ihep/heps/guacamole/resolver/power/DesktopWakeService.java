@@ -1,5 +1,13 @@
 package cn.ac.ihep.heps.guacamole.resolver.power;
 
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.apache.guacamole.net.GuacamoleTunnel;
+
 import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
@@ -14,6 +22,7 @@ import cn.ac.ihep.heps.guacamole.resolver.index.DesktopPrincipal;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import java.time.Clock;
+import cn.ac.ihep.heps.common.cloud.ServerState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -50,6 +59,17 @@ public class DesktopWakeService {
 
     /** When a wake action was last sent per server, so client retries do not repeat it. */
     private final Map<String, Instant> lastWake = new ConcurrentHashMap<>();
+
+    /** The longest a tunnel waits for its access check before the listing's answer stands. */
+    static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Access checks overlapping guacd's connect: a few threads, a bounded queue. */
+    private final ExecutorService checks = new ThreadPoolExecutor(1, 4, 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(64), runnable -> {
+                Thread thread = new Thread(runnable, "heps-desktop-access-check");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     @Inject
     public DesktopWakeService(CloudProvider cloud, DesktopFactory desktops, ConnectionProfileFactory profiles,
@@ -90,6 +110,41 @@ public class DesktopWakeService {
             default -> throw starting(desktop, "it is " + desktop.state().name().toLowerCase(java.util.Locale.ROOT));
         }
         throw starting(desktop, "it is being woken from " + desktop.state());
+    }
+
+    /**
+     * Opens the desktop for guacd: when the session's listing says it is running and its port
+     * answers, at once, with the access check against Nova still under way (it gates the
+     * tunnel, see {@link AccessCheckedTunnel}); otherwise as {@link #prepare} does, Nova first.
+     *
+     * @param open connects guacd to the desktop it is given
+     */
+    public GuacamoleTunnel connect(Desktop known, DesktopPrincipal principal, TunnelOpener open)
+            throws GuacamoleException {
+        if (known.state() == ServerState.ACTIVE && known.address() != null
+                && probe.accepts(known.address(), profiles.portFor(known.protocol()), probeTimeout)) {
+            CompletableFuture<Desktop> check = new CompletableFuture<>();
+            try {
+                checks.execute(() -> {
+                    try {
+                        check.complete(currentState(known, principal));
+                    } catch (GuacamoleException | RuntimeException e) {
+                        check.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException busy) {
+                // Too many connects at once: check first, as the slow path does.
+                return open.open(prepare(known, principal));
+            }
+            return new AccessCheckedTunnel(open.open(known), check, CHECK_TIMEOUT.toMillis());
+        }
+        return open.open(prepare(known, principal));
+    }
+
+    /** What connects guacd to a desktop made ready. */
+    @FunctionalInterface
+    public interface TunnelOpener {
+        GuacamoleTunnel open(Desktop ready) throws GuacamoleException;
     }
 
     /** The server's state from Nova, or the known state when Nova does not answer. */
