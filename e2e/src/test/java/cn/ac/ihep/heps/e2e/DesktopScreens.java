@@ -2,7 +2,6 @@ package cn.ac.ihep.heps.e2e;
 
 import cn.ac.ihep.heps.testsupport.guacamole.web.AuthenticatedSession;
 import cn.ac.ihep.heps.testsupport.guacamole.web.GuacamoleWebClient;
-import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.FrameWait;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelParameters;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelSession;
 import cn.ac.ihep.heps.testsupport.openstack.DesktopIdentity;
@@ -41,19 +40,16 @@ final class DesktopScreens {
     }
 
     /**
-     * Waits until the screen's four corners are the colour, checking after each frame; the
-     * mismatches of the last look when they are not within the timeout.
+     * Waits until the screen's four corners are the colour, looking again after each frame and
+     * at least twice a second (a resize or a late tile can land between frames); the mismatches
+     * of the last look when they are not within the timeout.
      */
     static List<String> awaitCorners(TunnelSession tunnel, Color colour, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> mismatches = DesktopIdentity.cornerMismatches(tunnel.display().snapshot(), colour, TOLERANCE);
-        int frames = tunnel.frames().count();
         while (!mismatches.isEmpty() && System.nanoTime() < deadline) {
-            FrameWait next = tunnel.awaitFrames(frames + 1, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            if (!next.arrived()) {
-                break;
-            }
-            frames = tunnel.frames().count();
+            long wait = Math.min(Duration.ofMillis(500).toNanos(), Math.max(1, deadline - System.nanoTime()));
+            tunnel.awaitFrames(tunnel.frames().count() + 1, Duration.ofNanos(wait));
             mismatches = DesktopIdentity.cornerMismatches(tunnel.display().snapshot(), colour, TOLERANCE);
         }
         return mismatches;
