@@ -87,7 +87,7 @@ public class ConnectionProfileFactory {
         config.setParameter("encodings", configuration.getVncEncodings());
         configuration.getVncQualityLevel().ifPresent(level -> config.setParameter("quality-level", level.toString()));
         configuration.getVncCompressLevel().ifPresent(level -> config.setParameter("compress-level", level.toString()));
-        configuration.getVncColorDepth().ifPresent(depth -> config.setParameter("color-depth", depth.toString()));
+        config.setParameter("color-depth", Integer.toString(configuration.getVncColorDepth()));
     }
 
     private String vncPasswordFor(Desktop desktop) throws GuacamoleException {

@@ -60,6 +60,7 @@ class ConnectionProfileFactoryTest {
                 "port", "5900",
                 "password", new VncPasswordDerivation(SECRET).passwordFor("9a1e-linux"),
                 "encodings", "raw copyrect",
+                "color-depth", "24",
                 "quality-level", "6",
                 "compress-level", "1"), config.getParameters());
     }

@@ -100,6 +100,7 @@ class GuacdHandshakeTest {
         expected.put("hostname", "127.0.0.1");
         expected.put("port", Integer.toString(desktopPort.getLocalPort()));
         expected.put("encodings", "raw copyrect");
+        expected.put("color-depth", "24");
         expected.put("password", new VncPasswordDerivation(SECRET).passwordFor("7c1d-linux"));
         expected.put("recording-path", "/srv/recordings");
         expected.put("recording-name", "20260101-120000-alice");

@@ -107,6 +107,7 @@ class AuthHandOffIT {
                     "port", Integer.toString(desktopPort.getLocalPort()),
                     "password", new VncPasswordDerivation(VNC_SECRET).passwordFor("5d2c-alice"),
                     "encodings", "tight copyrect",
+                    "color-depth", "24",
                     "quality-level", "3",
                     "compress-level", "0"), handshake.setParameters());
             assertEquals(List.of("2560", "1440", "96"), handshake.size());

@@ -217,7 +217,8 @@ class OpenStackTestBedIT {
                     "hostname", aliasAddress,
                     "port", Integer.toString(desktopPort.getLocalPort()),
                     "password", new VncPasswordDerivation(VNC_SECRET).passwordFor(ids.get("alice")),
-                    "encodings", "raw copyrect"), handshake.setParameters());
+                    "encodings", "raw copyrect",
+                    "color-depth", "24"), handshake.setParameters());
         } finally {
             tunnel.close();
         }
