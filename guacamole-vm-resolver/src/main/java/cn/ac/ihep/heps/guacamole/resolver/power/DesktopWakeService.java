@@ -63,13 +63,23 @@ public class DesktopWakeService {
     /** The longest a tunnel waits for its access check before the listing's answer stands. */
     static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
 
-    /** Access checks overlapping guacd's connect: a few threads, a bounded queue. */
-    private final ExecutorService checks = new ThreadPoolExecutor(1, 4, 30, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(64), runnable -> {
-                Thread thread = new Thread(runnable, "heps-desktop-access-check");
-                thread.setDaemon(true);
-                return thread;
-            });
+    /**
+     * Access checks overlapping guacd's connect: four threads (a pool grows past its core size
+     * only once its queue is full, so the core is the parallelism), idle ones let go, a bounded
+     * queue; beyond it a connect checks first.
+     */
+    private final ExecutorService checks = checkPool();
+
+    private static ExecutorService checkPool() {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "heps-desktop-access-check");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     @Inject
     public DesktopWakeService(CloudProvider cloud, DesktopFactory desktops, ConnectionProfileFactory profiles,

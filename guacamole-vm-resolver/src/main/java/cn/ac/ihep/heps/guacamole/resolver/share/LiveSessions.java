@@ -76,9 +76,14 @@ public class LiveSessions {
                 .sorted((a, b) -> b.startedAt().compareTo(a.startedAt())).toList();
     }
 
+    /** Whether the session is still open. */
+    public boolean isLive(String tunnelId) {
+        return sessionsByTunnel.containsKey(tunnelId);
+    }
+
     /** The key for sharing this session in this mode; asking twice gives the same key. */
     public String issueKey(LiveSession session, ShareMode mode) throws GuacamoleException {
-        if (!sessionsByTunnel.containsKey(session.tunnelId())) {
+        if (!isLive(session.tunnelId())) {
             throw new GuacamoleResourceNotFoundException("The desktop session has ended and can no longer be shared");
         }
         for (Map.Entry<String, ShareGrant> entry : grantsByKey.entrySet()) {
@@ -92,7 +97,7 @@ public class LiveSessions {
         String key = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         grantsByKey.put(key, new ShareGrant(session, mode));
         // A session that ended while the key was made must not leave the key behind.
-        if (!sessionsByTunnel.containsKey(session.tunnelId())) {
+        if (!isLive(session.tunnelId())) {
             grantsByKey.remove(key);
             throw new GuacamoleResourceNotFoundException("The desktop session has ended and can no longer be shared");
         }
@@ -107,7 +112,7 @@ public class LiveSessions {
             return Optional.empty();
         }
         ShareGrant grant = grantsByKey.get(key);
-        if (grant == null || !sessionsByTunnel.containsKey(grant.session().tunnelId())) {
+        if (grant == null || !isLive(grant.session().tunnelId())) {
             return Optional.empty();
         }
         return Optional.of(grant);

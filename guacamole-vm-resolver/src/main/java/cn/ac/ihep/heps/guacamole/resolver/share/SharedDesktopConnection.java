@@ -36,7 +36,7 @@ public class SharedDesktopConnection extends ProtocolOnlyConnection {
     public GuacamoleTunnel connect(GuacamoleClientInformation info, Map<String, String> tokens)
             throws GuacamoleException {
         LiveSession session = grant.session();
-        if (sessions.openedBy(session.username()).stream().noneMatch(s -> s.tunnelId().equals(session.tunnelId()))) {
+        if (!sessions.isLive(session.tunnelId())) {
             throw new GuacamoleResourceNotFoundException("The shared desktop session has ended");
         }
         GuacamoleConfiguration join = new GuacamoleConfiguration();
