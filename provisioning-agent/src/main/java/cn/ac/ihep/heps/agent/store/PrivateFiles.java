@@ -11,9 +11,11 @@ import java.util.stream.Stream;
 /**
  * The agent's home holds secrets (the embedded database stores enrollment token hashes, the
  * audit log, directory numbers; token keys may live there): its directory is 0700 and the
- * files in it 0600, whatever the umask. On a file system without POSIX permissions nothing changes.
+ * files in it 0600, whatever the umask. On a file system without POSIX permissions nothing
+ * changes, and a warning says so: the operator must protect the home another way.
  */
 public final class PrivateFiles {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrivateFiles.class);
     private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
 
@@ -26,7 +28,7 @@ public final class PrivateFiles {
             Files.createDirectories(directory);
             Files.setPosixFilePermissions(directory, DIRECTORY);
         } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
+            notPosix(directory);
         } catch (IOException e) {
             throw new StoreException("Cannot make " + directory + " private (0700): " + e.getMessage(), e);
         }
@@ -41,9 +43,14 @@ public final class PrivateFiles {
                 }
             }
         } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
+            notPosix(directory);
         } catch (IOException e) {
             throw new StoreException("Cannot make the files in " + directory + " private (0600): " + e.getMessage(), e);
         }
+    }
+
+    private static void notPosix(Path directory) {
+        LOG.warn("{} is on a file system without POSIX permissions: the agent cannot make it private; "
+                + "protect it another way, it holds secrets", directory);
     }
 }
