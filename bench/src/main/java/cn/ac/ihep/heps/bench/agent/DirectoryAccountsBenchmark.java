@@ -10,6 +10,7 @@ import cn.ac.ihep.heps.agent.experiment.Experiment;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
+import cn.ac.ihep.heps.bench.Percentiles;
 import cn.ac.ihep.heps.testsupport.ldap.DirectoryFixture;
 import cn.ac.ihep.heps.testsupport.ldap.SambaAdTestBed;
 import com.unboundid.ldap.sdk.Attribute;
@@ -119,18 +120,14 @@ public final class DirectoryAccountsBenchmark {
             }
             Arrays.sort(steady);
             System.out.printf(Locale.ROOT, "%8d %7d %10.0f ms %10.1f ms %10.1f ms %10.1f ms %12.2f ms%n", size, groups,
-                    firstMs, percentile(steady, 50), percentile(steady, 95), steady[steady.length - 1],
-                    percentile(steady, 50) / size);
+                    firstMs, Percentiles.nearestRank(steady, 50), Percentiles.nearestRank(steady, 95), steady[steady.length - 1],
+                    Percentiles.nearestRank(steady, 50) / size);
         } finally {
             ad.deleteTree(ou);
             execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
         }
     }
 
-    private static double percentile(double[] sorted, int percent) {
-        int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-    }
 
     private static void execute(String sql) throws Exception {
         try (Connection connection = DriverManager.getConnection(SERVER + "postgres", "postgres", "");

@@ -6,6 +6,7 @@ import cn.ac.ihep.heps.agent.config.AgentConfiguration;
 import cn.ac.ihep.heps.agent.experiment.ExperimentInput;
 import cn.ac.ihep.heps.agent.reconcile.PassReport;
 import cn.ac.ihep.heps.agent.reconcile.Reconciler;
+import cn.ac.ihep.heps.bench.Percentiles;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerState;
@@ -108,8 +109,8 @@ public final class ReconcilePassBenchmark {
             }
             PassReport delete = reconciler.reconcile();
             System.out.printf(Locale.ROOT, "%9d %10d ms %10.1f ms %10.1f ms %10.1f ms %12.2f ms %10d ms%n", size,
-                    create.duration().toMillis(), percentile(steady, 50), percentile(steady, 95), steady[steady.length - 1],
-                    percentile(steady, 50) / size, delete.duration().toMillis());
+                    create.duration().toMillis(), Percentiles.nearestRank(steady, 50), Percentiles.nearestRank(steady, 95), steady[steady.length - 1],
+                    Percentiles.nearestRank(steady, 50) / size, delete.duration().toMillis());
             context.database().close();
         } finally {
             execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
@@ -134,10 +135,6 @@ public final class ReconcilePassBenchmark {
         throw new IllegalStateException("The desktops of " + proposal + " did not become ACTIVE in 10 minutes");
     }
 
-    private static double percentile(double[] sorted, int percent) {
-        int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-    }
 
     private static void execute(String sql) throws Exception {
         try (Connection connection = DriverManager.getConnection(SERVER + "postgres", "postgres", "");

@@ -1,6 +1,7 @@
 package cn.ac.ihep.heps.bench.display;
 
 import cn.ac.ihep.heps.agent.token.PortalTokenIssuer;
+import cn.ac.ihep.heps.bench.Percentiles;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.AgentDesktop;
 import cn.ac.ihep.heps.testsupport.demo.DemoStack;
 import cn.ac.ihep.heps.testsupport.guacamole.web.AuthenticatedSession;
@@ -159,17 +160,13 @@ public final class LoginToFirstFrameBenchmark {
         return nanos / 1e6;
     }
 
-    /** Nearest-rank percentile. */
+    /** Nearest-rank percentile of one step over the logins. */
     static double percentile(List<Login> logins, java.util.function.ToDoubleFunction<Login> part, double p) {
-        double[] values = logins.stream().mapToDouble(part).sorted().toArray();
-        int rank = (int) Math.ceil(p / 100.0 * values.length);
-        return values[Math.max(0, Math.min(values.length - 1, rank - 1))];
+        return Percentiles.nearestRank(logins.stream().mapToDouble(part).sorted().toArray(), p);
     }
 
     static double median(List<Login> logins, java.util.function.ToDoubleFunction<Login> part) {
-        double[] values = logins.stream().mapToDouble(part).sorted().toArray();
-        int n = values.length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+        return Percentiles.median(logins.stream().mapToDouble(part).sorted().toArray());
     }
 
     private static String report(AgentDesktop desktop, Map<String, String> parameters, List<Login> ours, List<Login> stock) {
