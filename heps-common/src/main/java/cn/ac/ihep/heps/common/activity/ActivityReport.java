@@ -18,14 +18,24 @@ import java.util.List;
  *     (the agent was away too long)
  * @param desktops every desktop this node has a connection open to, now
  * @param events connections opened and closed since the last report that reached the agent
+ * @param joins live sessions joined by someone other than whoever opened them (support staff,
+ *     share links) since the last report that reached the agent; the agent audits each
  */
 public record ActivityReport(String node, String instance, long sequence, boolean complete, long dropped,
-        List<OpenDesktop> desktops, List<SessionEvent> events) {
+        List<OpenDesktop> desktops, List<SessionEvent> events, List<SessionJoin> joins) {
 
     /** Most desktops one report lists before it is cut short ({@code complete} false). */
     public static final int MAX_DESKTOPS = 1500;
     /** Most events one report carries; the rest wait for the next. */
     public static final int MAX_EVENTS = 500;
+    /** Most joins one report carries; the rest wait for the next. */
+    public static final int MAX_JOINS = 500;
+
+    /** A report without joins (as nodes sent before joins were reported). */
+    public ActivityReport(String node, String instance, long sequence, boolean complete, long dropped,
+            List<OpenDesktop> desktops, List<SessionEvent> events) {
+        this(node, instance, sequence, complete, dropped, desktops, events, List.of());
+    }
 
     /**
      * A desktop with connections open on the node.
@@ -47,5 +57,22 @@ public record ActivityReport(String node, String instance, long sequence, boolea
 
         public static final String OPENED = "opened";
         public static final String CLOSED = "closed";
+    }
+
+    /**
+     * Someone joined a live desktop session that was not theirs: a support user watching it
+     * (view only), or the holder of a share link.
+     *
+     * @param via {@code support-view}, {@code share-view} or {@code share-full}
+     * @param user the facility username of a support user; null for a share link's holder, who
+     *     signs in with the link alone
+     * @param sessionOf who opened the session that was joined
+     * @param from the joining browser's address, or null
+     */
+    public record SessionJoin(String serverId, String via, String user, String sessionOf, String at, String from) {
+
+        public static final String SUPPORT_VIEW = "support-view";
+        public static final String SHARE_VIEW = "share-view";
+        public static final String SHARE_FULL = "share-full";
     }
 }

@@ -5,14 +5,21 @@ import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudSecurityGroup;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
 import cn.ac.ihep.heps.common.cloud.GpuInventory;
+import cn.ac.ihep.heps.common.cloud.ImageUpload;
+import cn.ac.ihep.heps.common.cloud.IpNetwork;
+import cn.ac.ihep.heps.common.cloud.SecurityGroupRule;
 import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -29,11 +36,13 @@ import java.util.stream.Collectors;
 import org.openstack4j.api.OSClient;
 import org.openstack4j.model.compute.Action;
 import org.openstack4j.model.compute.Flavor;
+import org.openstack4j.model.compute.RebootType;
 import org.openstack4j.model.network.Network;
 
 /**
  * {@link CloudProvider} on OpenStack: Nova through openstack4j at a pinned compute microversion,
- * Glance image properties and Placement through their JSON APIs, all on one shared token.
+ * Glance image properties, Placement and Neutron's security groups through their JSON APIs, all
+ * on one shared token.
  */
 public final class OpenStackCloudProvider implements CloudProvider {
 
@@ -46,12 +55,16 @@ public final class OpenStackCloudProvider implements CloudProvider {
             "container_format", "file", "self", "schema", "tags", "virtual_size", "os_hidden", "os_hash_algo",
             "os_hash_value", "direct_url", "locations", "stores");
 
+    /** How often an uploaded image's status is read until Glance calls it active. */
+    private static final Duration IMAGE_POLL = Duration.ofSeconds(1);
+
     /** Nova's default max_limit; a larger site pages through markers. */
     private static final int SERVER_PAGE_SIZE = 1000;
 
     private final OpenStackClients clients;
     private final JsonApi json;
     private final String microversion;
+    private final Clock clock;
 
     public OpenStackCloudProvider(OpenStackSettings settings) {
         this(settings, Clock.systemUTC());
@@ -61,6 +74,7 @@ public final class OpenStackCloudProvider implements CloudProvider {
         this.clients = new OpenStackClients(settings, new SharedToken(settings, clock));
         this.json = new JsonApi(clients, settings);
         this.microversion = settings.computeMicroversion();
+        this.clock = clock;
     }
 
     /** Credentials from OS_CLOUD / clouds.yaml / OS_* variables, default timeouts and microversion. */
@@ -137,6 +151,10 @@ public final class OpenStackCloudProvider implements CloudProvider {
         if (request.targetHost() != null) {
             server.put("availability_zone", "nova:" + request.targetHost());
         }
+        if (!request.securityGroups().isEmpty()) {
+            // Nova takes a group's id where the API says "name", and then never confuses two groups of one name.
+            server.put("security_groups", request.securityGroups().stream().map(group -> Map.of("name", group)).toList());
+        }
         String id = json.post("compute", "/servers", CREATE_MICROVERSION, Map.of("server", server), what)
                 .path("server").path("id").asText(null);
         if (id == null) {
@@ -190,6 +208,22 @@ public final class OpenStackCloudProvider implements CloudProvider {
             OSClient.OSClientV3 os = clients.client();
             requireServer(os, serverId);
             os.compute().servers().updateMetadata(serverId, metadata);
+            return null;
+        });
+    }
+
+    /** {@code PUT /servers/{id}/tags} (compute 2.26 or later): the whole set at once, the server untouched. */
+    @Override
+    public void setServerTags(String serverId, Set<String> tags) {
+        json.put("compute", "/servers/" + encode(serverId) + "/tags", microversion,
+                Map.of("tags", new ArrayList<>(new java.util.TreeSet<>(tags))), "set the tags of server " + serverId);
+    }
+
+    @Override
+    public void rebootServer(String serverId) {
+        String what = "reboot server " + serverId;
+        call(what, () -> {
+            OpenStackErrors.check(what, clients.client().compute().servers().reboot(serverId, RebootType.SOFT));
             return null;
         });
     }
@@ -263,6 +297,226 @@ public final class OpenStackCloudProvider implements CloudProvider {
     @Override
     public void deleteImage(String imageId) {
         json.delete("image", "/v2/images/" + encode(imageId), "delete image " + imageId);
+    }
+
+    /**
+     * Glance v2: {@code POST /v2/images} (queued), {@code PUT /v2/images/{id}/file} streamed from
+     * the file, then the image read every second until it is active. The deadline bounds all three.
+     */
+    @Override
+    public CloudImage uploadImage(ImageUpload image, Path data, Duration timeout) {
+        Instant deadline = clock.instant().plus(timeout);
+        Map<String, Object> fields = new LinkedHashMap<>();
+        new TreeMap<>(image.properties()).forEach((key, value) -> {
+            if (GLANCE_CORE_FIELDS.contains(key)) {
+                throw new CloudException("Cannot create image " + image.name() + ": '" + key + "' is not a custom property");
+            }
+            fields.put(key, value);
+        });
+        fields.put("name", image.name());
+        fields.put("disk_format", image.diskFormat());
+        fields.put("container_format", image.containerFormat());
+        fields.put("visibility", image.shared() ? "public" : "private");
+        String id = json.post("image", "/v2/images", null, fields, "create image " + image.name()).path("id").asText(null);
+        if (id == null) {
+            throw new CloudException("Cannot create image " + image.name() + ": Glance accepted the request but returned no image id");
+        }
+        String what = "upload image " + image.name() + " (" + id + ")";
+        try {
+            json.putFile("image", "/v2/images/" + encode(id) + "/file", data, remaining(deadline, what), what);
+            return awaitActive(id, what, deadline);
+        } catch (RuntimeException e) {
+            deleteHalfMade(id, e);
+            throw e;
+        }
+    }
+
+    private CloudImage awaitActive(String id, String what, Instant deadline) {
+        while (true) {
+            Optional<CloudImage> current = findImage(id);
+            if (current.isEmpty()) {
+                throw new CloudNotFoundException("Cannot " + what + ": the image vanished while Glance stored it");
+            }
+            String status = current.get().status();
+            if ("active".equals(status)) {
+                return current.get();
+            }
+            if ("killed".equals(status) || "deleted".equals(status) || "pending_delete".equals(status)) {
+                throw new CloudException("Cannot " + what + ": Glance put the image in status " + status);
+            }
+            if (!clock.instant().plus(IMAGE_POLL).isBefore(deadline)) {
+                throw new CloudException("Cannot " + what + ": not active by the deadline (last status: " + status + ")");
+            }
+            try {
+                Thread.sleep(IMAGE_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CloudUnavailableException("Cannot " + what + ": interrupted while the image was " + status, e);
+            }
+        }
+    }
+
+    private Duration remaining(Instant deadline, String what) {
+        Duration left = Duration.between(clock.instant(), deadline);
+        if (left.isNegative() || left.isZero()) {
+            throw new CloudException("Cannot " + what + ": the deadline passed before the data was sent");
+        }
+        return left;
+    }
+
+    /** Deletes an image whose upload failed, even on an interrupted thread; a failure here is added to the first. */
+    private void deleteHalfMade(String id, RuntimeException failure) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            deleteImage(id);
+        } catch (CloudNotFoundException gone) {
+            // Already gone.
+        } catch (RuntimeException e) {
+            failure.addSuppressed(new CloudException("The half-made image " + id + " could not be deleted; delete it by hand ("
+                    + e.getMessage() + ")", e));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // Security groups (Neutron)
+
+    /**
+     * Filtered by the token's project: an admin's token sees every project's groups, and two
+     * projects may each have a group of the same name.
+     */
+    @Override
+    public List<CloudSecurityGroup> findSecurityGroups(String name) {
+        String what = "list security groups named " + name;
+        JsonNode body = json.get("network", neutronPath("/security-groups?name=" + encode(name) + "&project_id="
+                + encode(projectId())), null, what);
+        List<CloudSecurityGroup> groups = new ArrayList<>();
+        for (JsonNode group : body.path("security_groups")) {
+            groups.add(toSecurityGroup(group, what));
+        }
+        groups.sort(java.util.Comparator.comparing((CloudSecurityGroup g) -> g.created() == null ? Instant.EPOCH : g.created())
+                .thenComparing(CloudSecurityGroup::id));
+        return groups;
+    }
+
+    @Override
+    public CloudSecurityGroup createSecurityGroup(String name, String description) {
+        String what = "create security group " + name;
+        JsonNode body = json.post("network", neutronPath("/security-groups"), null,
+                Map.of("security_group", Map.of("name", name, "description", description)), what);
+        return toSecurityGroup(body.path("security_group"), what);
+    }
+
+    @Override
+    public void deleteSecurityGroup(String groupId) {
+        json.delete("network", neutronPath("/security-groups/" + encode(groupId)), "delete security group " + groupId);
+    }
+
+    @Override
+    public SecurityGroupRule addSecurityGroupRule(String groupId, SecurityGroupRule rule) {
+        String what = "add the rule '" + rule.describe() + "' to security group " + groupId;
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("security_group_id", groupId);
+        fields.put("direction", rule.direction() == SecurityGroupRule.Direction.INGRESS ? "ingress" : "egress");
+        fields.put("ethertype", "IPv" + rule.ipVersion());
+        if (rule.protocol() != null) {
+            fields.put("protocol", rule.protocol());
+        }
+        if (rule.portMin() != null) {
+            fields.put("port_range_min", rule.portMin());
+        }
+        if (rule.portMax() != null) {
+            fields.put("port_range_max", rule.portMax());
+        }
+        if (rule.remote() != null) {
+            fields.put("remote_ip_prefix", rule.remote().toString());
+        }
+        if (rule.remoteGroupId() != null) {
+            fields.put("remote_group_id", rule.remoteGroupId());
+        }
+        JsonNode body = json.post("network", neutronPath("/security-group-rules"), null,
+                Map.of("security_group_rule", fields), what);
+        return toRule(body.path("security_group_rule"), what);
+    }
+
+    @Override
+    public void deleteSecurityGroupRule(String ruleId) {
+        json.delete("network", neutronPath("/security-group-rules/" + encode(ruleId)),
+                "delete security group rule " + ruleId);
+    }
+
+    /**
+     * Through openstack4j: its HTTP client sends a request again when a pooled connection turns
+     * out closed, which Nova's actions, answered with an empty 202, otherwise run into.
+     */
+    @Override
+    public void addServerSecurityGroup(String serverId, String group) {
+        String what = "add server " + serverId + " to security group " + group;
+        call(what, () -> {
+            OpenStackErrors.check(what, clients.client().compute().servers().addSecurityGroup(serverId, group));
+            return null;
+        });
+    }
+
+    @Override
+    public void removeServerSecurityGroup(String serverId, String group) {
+        String what = "take server " + serverId + " out of security group " + group;
+        call(what, () -> {
+            OpenStackErrors.check(what, clients.client().compute().servers().removeSecurityGroup(serverId, group));
+            return null;
+        });
+    }
+
+    /** Neutron's catalog entry is usually unversioned; some sites register it with /v2.0. */
+    private String neutronPath(String path) {
+        return clients.endpoint("network").endsWith("/v2.0") ? path : "/v2.0" + path;
+    }
+
+    private String projectId() {
+        org.openstack4j.model.identity.v3.Project project = clients.token().getProject();
+        if (project == null || project.getId() == null) {
+            throw new CloudException("Cannot manage security groups: the OpenStack credentials are not scoped to a project");
+        }
+        return project.getId();
+    }
+
+    private static CloudSecurityGroup toSecurityGroup(JsonNode group, String what) {
+        List<SecurityGroupRule> rules = new ArrayList<>();
+        for (JsonNode rule : group.path("security_group_rules")) {
+            rules.add(toRule(rule, what));
+        }
+        String created = group.path("created_at").asText(null);
+        Instant createdAt;
+        try {
+            createdAt = created == null ? null : Instant.parse(created);
+        } catch (java.time.format.DateTimeParseException e) {
+            createdAt = null;
+        }
+        return new CloudSecurityGroup(group.path("id").asText(), group.path("name").asText(), rules, createdAt);
+    }
+
+    private static SecurityGroupRule toRule(JsonNode rule, String what) {
+        String ethertype = rule.path("ethertype").asText("IPv4");
+        int version = "IPv6".equals(ethertype) ? 6 : 4;
+        String prefix = rule.path("remote_ip_prefix").asText(null);
+        IpNetwork remote;
+        try {
+            remote = prefix == null ? null : IpNetwork.containing(prefix);
+        } catch (IllegalArgumentException e) {
+            throw new CloudException("Cannot " + what + ": Neutron returned rule " + rule.path("id").asText()
+                    + " with a remote_ip_prefix that is no network (" + e.getMessage() + ")");
+        }
+        return new SecurityGroupRule(rule.path("id").asText(null),
+                "egress".equals(rule.path("direction").asText()) ? SecurityGroupRule.Direction.EGRESS
+                        : SecurityGroupRule.Direction.INGRESS,
+                version, rule.path("protocol").asText(null), intOrNull(rule.path("port_range_min")),
+                intOrNull(rule.path("port_range_max")), remote, rule.path("remote_group_id").asText(null));
+    }
+
+    private static Integer intOrNull(JsonNode number) {
+        return number.isNumber() ? number.asInt() : null;
     }
 
     // Flavors and GPUs

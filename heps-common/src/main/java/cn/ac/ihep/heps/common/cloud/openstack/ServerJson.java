@@ -44,6 +44,9 @@ final class ServerJson {
         server.path("tags").forEach(tag -> tags.add(tag.asText()));
         Map<String, String> metadata = new TreeMap<>();
         server.path("metadata").fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
+        // One entry per port and group; Nova names each group.
+        Set<String> securityGroups = new LinkedHashSet<>();
+        server.path("security_groups").forEach(group -> securityGroups.add(group.path("name").asText()));
         return new CloudServer(
                 server.path("id").asText(),
                 server.path("name").asText(null),
@@ -55,7 +58,8 @@ final class ServerJson {
                 idOf(server.path("flavor")),
                 idOf(server.path("image")),
                 server.path("OS-EXT-SRV-ATTR:host").asText(null),
-                instant(server.path("created").asText(null)));
+                instant(server.path("created").asText(null)),
+                securityGroups);
     }
 
     /** Flavor and image are objects with an id; a server booted from a volume has "" as image. */

@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import cn.ac.ihep.heps.common.cloud.GpuInventory;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,29 +49,21 @@ class GpuInventoryTest {
     private static final Set<String> PCI_GPUS = Set.of("g1", "g2");
 
     private final Set<String> read = ConcurrentHashMap.newKeySet();
-    private HttpServer server;
-    private String base;
+    private LoopbackOpenStack openstack;
 
     @BeforeEach
     void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        base = "http://127.0.0.1:" + server.getAddress().getPort();
-        server.createContext("/v3/auth/tokens", this::issueToken);
-        server.createContext("/placement/resource_providers", this::placement);
-        server.start();
+        openstack = LoopbackOpenStack.start("heps-admin", "admin", "placement", "placement", "/placement/resource_providers", this::placement);
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        openstack.close();
     }
 
     @Test
     void passedThroughGpusAndVgpusAreCountedPerHostAndNothingElse() {
-        OpenStackCredentials credentials = new OpenStackCredentials(base + "/v3", "heps-admin", "secret", "heps",
-                null, null, null);
-        List<GpuInventory> inventory = new OpenStackCloudProvider(OpenStackSettings.defaults(credentials))
-                .gpuInventory();
+        List<GpuInventory> inventory = openstack.provider().gpuInventory();
 
         assertEquals(List.of(
                 new GpuInventory("heps-compute-1", "CUSTOM_GPU_A100", 2, 1),
@@ -107,11 +95,5 @@ class GpuInventoryTest {
         }
     }
 
-    private void issueToken(HttpExchange exchange) throws IOException {
-        exchange.getRequestBody().readAllBytes();
-        Instant issued = Instant.now();
-        String body = StandInResponses.token(issued, issued.plusSeconds(3600), "heps-admin", "admin", "placement", "placement", base + "/placement");
-        StandInResponses.respond(exchange, 201, "X-Subject-Token", "token-1", body);
-    }
 
 }

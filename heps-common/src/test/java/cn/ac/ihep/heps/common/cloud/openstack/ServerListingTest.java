@@ -8,10 +8,7 @@ import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerState;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -40,7 +37,8 @@ class ServerListingTest {
                  {"addr": "fd00::5", "version": 6, "OS-EXT-IPS:type": "fixed"},
                  {"addr": "192.0.2.7", "version": 4, "OS-EXT-IPS:type": "floating"}]},
                "flavor": {"id": "f-gpu1"}, "image": {"id": "img-linux"},
-               "OS-EXT-SRV-ATTR:host": "heps-compute-2", "created": "2026-11-25T09:00:00Z"}],
+               "OS-EXT-SRV-ATTR:host": "heps-compute-2", "created": "2026-11-25T09:00:00Z",
+               "security_groups": [{"name": "heps-desktop"}, {"name": "default"}, {"name": "heps-desktop"}]}],
              "servers_links": [{"rel": "next", "href": "http://ignored/servers/detail?marker=s1"}]}
             """;
     private static final String PAGE_TWO = """
@@ -52,21 +50,16 @@ class ServerListingTest {
 
     private final List<String> computeRequests = new CopyOnWriteArrayList<>();
     private final List<String> microversions = new CopyOnWriteArrayList<>();
-    private HttpServer server;
-    private String base;
+    private LoopbackOpenStack openstack;
 
     @BeforeEach
     void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        base = "http://127.0.0.1:" + server.getAddress().getPort();
-        server.createContext("/v3/auth/tokens", this::issueToken);
-        server.createContext("/compute", this::compute);
-        server.start();
+        openstack = LoopbackOpenStack.start("heps-agent", "member", "compute", "nova", "/compute", this::compute);
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        openstack.close();
     }
 
     @Test
@@ -89,11 +82,13 @@ class ServerListingTest {
         assertEquals("heps-compute-2", alice.host());
         assertEquals(Map.of("heps.protocol", "vnc"), alice.metadata());
         assertEquals(Instant.parse("2026-11-25T09:00:00Z"), alice.created());
+        assertEquals(Set.of("heps-desktop", "default"), alice.securityGroups(), "one name per group, whatever the ports");
 
         CloudServer bob = servers.get(1);
         assertEquals(Set.of("heps-desktop", "heps-group:p-2026-001"), bob.tags());
         assertNull(bob.imageId(), "a server booted from a volume has no image");
         assertNull(bob.host());
+        assertEquals(Set.of(), bob.securityGroups(), "Nova leaves the field out for a server without ports");
     }
 
     @Test
@@ -110,9 +105,7 @@ class ServerListingTest {
     }
 
     private OpenStackCloudProvider provider() {
-        OpenStackCredentials credentials = new OpenStackCredentials(base + "/v3", "heps-agent", "secret", "heps",
-                null, null, null);
-        return new OpenStackCloudProvider(OpenStackSettings.defaults(credentials));
+        return openstack.provider();
     }
 
     private void compute(HttpExchange exchange) throws IOException {
@@ -127,11 +120,5 @@ class ServerListingTest {
         }
     }
 
-    private void issueToken(HttpExchange exchange) throws IOException {
-        exchange.getRequestBody().readAllBytes();
-        Instant issued = Instant.now();
-        String body = StandInResponses.token(issued, issued.plusSeconds(3600), "heps-agent", "member", "compute", "nova", base + "/compute");
-        StandInResponses.respond(exchange, 201, "X-Subject-Token", "token-1", body);
-    }
 
 }
