@@ -38,16 +38,32 @@ public final class AgentApiClient {
         this.bearerToken = bearerToken;
     }
 
-    /** An experiment as {@code PUT /v1/experiments/{proposalId}} takes it. */
+    /**
+     * An experiment as {@code PUT /v1/experiments/{proposalId}} takes it.
+     *
+     * @param idle the experiment's own idle limits ({@code desktop.idle}), or null for its beamline's
+     */
     public record ExperimentRequest(String proposalId, String beamline, String group, Instant startsAt, Instant endsAt,
-            List<String> members, String os, int gpus, String flavor, String protocol) {
+            List<String> members, String os, int gpus, String flavor, String protocol, IdleLimits idle) {
 
         public ExperimentRequest {
             members = List.copyOf(members);
         }
 
+        /** An experiment that keeps its beamline's idle limits. */
+        public ExperimentRequest(String proposalId, String beamline, String group, Instant startsAt, Instant endsAt,
+                List<String> members, String os, int gpus, String flavor, String protocol) {
+            this(proposalId, beamline, group, startsAt, endsAt, members, os, gpus, flavor, protocol, null);
+        }
+
         public ExperimentRequest withMembers(List<String> newMembers) {
-            return new ExperimentRequest(proposalId, beamline, group, startsAt, endsAt, newMembers, os, gpus, flavor, protocol);
+            return new ExperimentRequest(proposalId, beamline, group, startsAt, endsAt, newMembers, os, gpus, flavor,
+                    protocol, idle);
+        }
+
+        public ExperimentRequest withIdle(IdleLimits limits) {
+            return new ExperimentRequest(proposalId, beamline, group, startsAt, endsAt, members, os, gpus, flavor,
+                    protocol, limits);
         }
 
         ObjectNode toJson() {
@@ -65,8 +81,24 @@ public final class AgentApiClient {
             if (protocol != null) {
                 desktop.put("protocol", protocol);
             }
+            if (idle != null) {
+                ObjectNode limits = desktop.putObject("idle");
+                if (idle.disconnectAfter() != null) {
+                    limits.put("disconnectAfter", idle.disconnectAfter());
+                }
+                if (idle.shelveAfter() != null) {
+                    limits.put("shelveAfter", idle.shelveAfter());
+                }
+            }
             return json;
         }
+    }
+
+    /**
+     * An experiment's idle limits ({@code desktop.idle}): each {@code off}, an ISO-8601 duration,
+     * or null to keep the beamline's.
+     */
+    public record IdleLimits(String disconnectAfter, String shelveAfter) {
     }
 
     /** A desktop as {@code GET /v1/desktops} lists it. */
@@ -136,6 +168,30 @@ public final class AgentApiClient {
                 throw new IllegalStateException("interrupted", e);
             }
         }
+    }
+
+    /** A member's directory account as the agent lists it ({@code GET /v1/accounts/{user}}); empty for 404. */
+    public java.util.Optional<JsonNode> account(String username) {
+        JsonNode account = send(request("v1/accounts/" + encode(username)).GET().build(), 200, 404);
+        return account.has("username") ? java.util.Optional.of(account) : java.util.Optional.empty();
+    }
+
+    /**
+     * The desktop owner's sign-in as a Guacamole node gets it ({@code POST /v1/desktop-sign-in}
+     * with a credential token): the answer's {@code password}.
+     */
+    public String signInPassword(String credentialToken, String serverId, String username) {
+        ObjectNode body = JSON.createObjectNode().put("serverId", serverId).put("username", username);
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("v1/desktop-sign-in")).timeout(TIMEOUT)
+                .header("Authorization", "Bearer " + credentialToken).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        return send(request, 200).get("password").asText();
+    }
+
+    /** Lets a named user open a member's desktop ({@code PUT /v1/desktops/{proposalId}/{owner}/users/{username}}). */
+    public void addNamedUser(String proposalId, String owner, String username) {
+        send(request("v1/desktops/" + encode(proposalId) + "/" + encode(owner) + "/users/" + encode(username))
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), 200);
     }
 
     public void removeMember(String proposalId, String username) {

@@ -133,6 +133,22 @@ public final class DemoStack {
                 .map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
+    /**
+     * The token the demo's Guacamole fetches RDP sign-ins with ({@code credential-tokens-file});
+     * empty when the demo runs without the Samba AD test bed (no AD accounts, no single sign-on).
+     */
+    public java.util.Optional<String> credentialToken() {
+        String file = settings.getProperty("credential-tokens-file", "").trim();
+        if (file.isEmpty() || settings.getProperty("ad-url", "").isBlank()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(Files.readString(Path.of(file)).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public String vncSiteSecret() {
         try {
             return Files.readString(home.resolve("vnc-site-secret")).trim();

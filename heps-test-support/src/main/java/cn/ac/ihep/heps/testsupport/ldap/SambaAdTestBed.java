@@ -117,6 +117,26 @@ public final class SambaAdTestBed {
 
     /** A bound LDAPS connection as the domain administrator, verifying the certificate. */
     public LDAPConnection connect() throws LDAPException {
+        return connect(bindDn, bindPassword);
+    }
+
+    /**
+     * Whether the domain accepts this DN and password (a simple bind over LDAPS, as a sign-in or
+     * a computer's LDAP connection makes): false when it refuses them as invalid credentials.
+     */
+    public boolean accepts(String dn, String password) throws LDAPException {
+        try (LDAPConnection connection = connect(dn, password)) {
+            return true;
+        } catch (LDAPException e) {
+            if (e.getResultCode() == ResultCode.INVALID_CREDENTIALS) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** A bound LDAPS connection as {@code dn}, verifying the certificate. */
+    public LDAPConnection connect(String dn, String password) throws LDAPException {
         try {
             LDAPConnectionOptions options = new LDAPConnectionOptions();
             options.setConnectTimeoutMillis(10_000);
@@ -126,7 +146,7 @@ public final class SambaAdTestBed {
                     new SSLUtil(new PEMFileTrustManager(caFile.toFile())).createSSLSocketFactory(), options,
                     host(), port());
             try {
-                connection.bind(bindDn, bindPassword);
+                connection.bind(dn, password);
             } catch (LDAPException e) {
                 connection.close();
                 throw e;

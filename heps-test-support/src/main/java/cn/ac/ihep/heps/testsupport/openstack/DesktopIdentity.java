@@ -18,19 +18,69 @@ public final class DesktopIdentity {
 
     /** The side of the corner squares that are always the identity colour. */
     public static final int CORNER = 100;
+    /** The painter's box in the middle of the screen (dev/openstack/lib/heps_desktop_painter.py). */
+    static final int BOX_WIDTH = 800;
+    static final int BOX_HEIGHT = 200;
+    static final int NOTES_GAP = 20;
+    static final int NOTES_HEIGHT = 60;
 
     private DesktopIdentity() {
     }
 
     /** sha256(server id) → bytes b0, b1, b2; each channel 0x40 + (b & 0x7f). */
     public static Color colourOf(String serverId) {
+        return colourOfText(serverId);
+    }
+
+    /**
+     * The colour of a signed-in session on a Windows test-bed desktop (the session painter, run by
+     * the guest's xrdp-sesman as the user who signed in): sha256("session:<server id>:<uid>:<gid>"),
+     * with the uid and gid the session process runs as, the same way.
+     */
+    public static Color sessionColourOf(String serverId, int uid, int gid) {
+        return colourOfText("session:" + serverId + ":" + uid + ":" + gid);
+    }
+
+    private static Color colourOfText(String text) {
         byte[] digest;
         try {
-            digest = MessageDigest.getInstance("SHA-256").digest(serverId.getBytes(StandardCharsets.UTF_8));
+            digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
         return new Color(0x40 + (digest[0] & 0x7f), 0x40 + (digest[1] & 0x7f), 0x40 + (digest[2] & 0x7f));
+    }
+
+    /**
+     * The colour of the notes square of a desktop whose {@code ~/notes.txt} holds {@code notes}
+     * (dev/openstack's painter): the identity rule over {@code "notes:" + notes}; with no notes, the
+     * desktop's own identity colour.
+     */
+    public static Color notesColourOf(String serverId, String notes) {
+        return notes.isEmpty() ? colourOf(serverId) : colourOf("notes:" + notes);
+    }
+
+    /**
+     * The notes square on a screen of that size: {@value #NOTES_HEIGHT} pixels square, under the
+     * painter's 800x200 box (centred) at {@value #NOTES_GAP} pixels, at the box's left edge.
+     *
+     * @return x, y of its top left corner and its side
+     */
+    public static java.awt.Rectangle notesSquare(int screenWidth, int screenHeight) {
+        int left = (screenWidth - BOX_WIDTH) / 2;
+        int top = (screenHeight - BOX_HEIGHT) / 2 + BOX_HEIGHT + NOTES_GAP;
+        return new java.awt.Rectangle(left, top, NOTES_HEIGHT, NOTES_HEIGHT);
+    }
+
+    /** The middle of the notes square, where a colour is read (away from its border and the text). */
+    public static Color notesColourOnScreen(BufferedImage screen) {
+        java.awt.Rectangle square = notesSquare(screen.getWidth(), screen.getHeight());
+        return new Color(screen.getRGB(square.x + square.width / 2, square.y + square.height / 2) & 0xffffff);
+    }
+
+    /** Whether two colours are within {@code tolerance} in every channel. */
+    public static boolean near(Color a, Color b, int tolerance) {
+        return near(0xff000000 | a.getRGB(), b, tolerance);
     }
 
     /**

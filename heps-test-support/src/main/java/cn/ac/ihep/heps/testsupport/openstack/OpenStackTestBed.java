@@ -36,9 +36,19 @@ public final class OpenStackTestBed {
     public static final String GPU_RESOURCE_CLASS = "CUSTOM_GPU_A100";
     public static final String GPU_ALIAS = "a100";
     public static final String[] COMPUTE_HOSTS = {"heps-compute-1", "heps-compute-2"};
+    /** The host whose guests are real (Nova's libvirt driver on QEMU emulation), and the one flavor it takes. */
+    public static final String QEMU_HOST = "heps-compute-qemu";
+    public static final String QEMU_FLAVOR = "heps.desktop.qemu";
     /** The host's address on the VM network (bridge heps-br0): guests reach services bound here. */
     public static final String VM_GATEWAY = "10.42.0.1";
+    /**
+     * Where guacd on this machine connects to desktops from, as the desktops see it: the host side
+     * of heps-br0 ({@link #VM_GATEWAY}). Agents on the bed admit the desktop ports from this only.
+     */
+    public static final String GUACD_CIDR = VM_GATEWAY + "/32";
     /** The VNC port of a Linux desktop and the RDP port of a Windows one, at the VM's own address. */
+    /** The guests' package proxy (apt-cacher-ng on the VM network's gateway): Debian's archives only. */
+    public static final String PACKAGE_PROXY = "http://" + VM_GATEWAY + ":3142";
     public static final int VNC_PORT = 5900;
     public static final int RDP_PORT = 3389;
 
@@ -94,6 +104,66 @@ public final class OpenStackTestBed {
         return home.resolve("desktops").resolve(serverId);
     }
 
+    /** The network namespace in which the bed plays a server's guest: {@code hv-<first 8 hex of its id>}. */
+    public static String guestNamespace(String serverId) {
+        return "hv-" + serverId.replace("-", "").substring(0, 8);
+    }
+
+    /** What a TCP connection attempt came to. */
+    public enum Connect {
+        /** The port accepted it. */
+        CONNECTED,
+        /** The host answered with a reset: nothing listens there, but the packet got through. */
+        REFUSED,
+        /** No answer: a packet filter dropped it (or nothing is at the address). */
+        TIMED_OUT,
+        /** No route to the address, or no neighbour answered ARP. */
+        UNREACHABLE
+    }
+
+    /**
+     * Opens a TCP connection from inside a live guest, from its own address on the VM network, as
+     * a neighbouring VM would; root only (it enters the guest's network namespace).
+     */
+    public static Connect connectFromGuest(String serverId, String address, int port, Duration timeout) {
+        String probe = String.join("\n",
+                "import errno, socket, sys",
+                "s = socket.socket()",
+                "s.settimeout(float(sys.argv[3]))",
+                "try:",
+                "    s.connect((sys.argv[1], int(sys.argv[2])))",
+                "    print('CONNECTED')",
+                "except socket.timeout:",
+                "    print('TIMED_OUT')",
+                "except ConnectionRefusedError:",
+                "    print('REFUSED')",
+                "except OSError as e:",
+                "    print('UNREACHABLE' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH) else 'ERROR %s' % e)");
+        ProcessBuilder builder = new ProcessBuilder("ip", "netns", "exec", guestNamespace(serverId), "python3", "-c",
+                probe, address, Integer.toString(port), Double.toString(timeout.toMillis() / 1000.0))
+                .redirectErrorStream(true);
+        try {
+            Process process = builder.start();
+            if (!process.waitFor(timeout.toMillis() + 10_000, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the probe in " + guestNamespace(serverId) + " did not end");
+            }
+            String output = new String(process.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8).trim();
+            try {
+                return Connect.valueOf(output);
+            } catch (IllegalArgumentException e) {
+                throw new AssertionError("connecting from " + guestNamespace(serverId) + " to " + address + ":" + port
+                        + " gave: " + output);
+            }
+        } catch (java.io.IOException e) {
+            throw new AssertionError("cannot enter " + guestNamespace(serverId) + " (run as root): " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     public Path cloudsYaml() {
         return cloudsYaml;
     }
@@ -114,6 +184,11 @@ public final class OpenStackTestBed {
     /** A provider as the admin ({@value #ADMIN_CLOUD}): Placement, compute hosts, target hosts. */
     public CloudProvider adminProvider() {
         return new OpenStackCloudProvider(settings(ADMIN_CLOUD));
+    }
+
+    /** What Placement holds for a server, asked as the admin ({@value #ADMIN_CLOUD}). */
+    public Map<String, Integer> placementAllocations(String serverId) {
+        return new PlacementAllocations(credentials(ADMIN_CLOUD)).of(serverId);
     }
 
     private static boolean answers(String url) {

@@ -10,11 +10,15 @@ import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudSecurityGroup;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.GpuInventory;
+import cn.ac.ihep.heps.common.cloud.IpNetwork;
+import cn.ac.ihep.heps.common.cloud.SecurityGroupRule;
 import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerRequest;
 import cn.ac.ihep.heps.common.cloud.ServerState;
+import cn.ac.ihep.heps.testsupport.time.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +79,30 @@ class OpenStackCloudProviderIT {
 
         provider.deleteServer(server.id());
         Eventually.await("server to be gone", BOOT, () -> provider.findServer(server.id()), Optional::isEmpty);
+    }
+
+    @Test
+    void tagsOfARunningServerAreReplacedWithoutTouchingItAndItReboots() {
+        CloudServer server = awaitState(create(Set.of(owner, "heps-desktop", "heps-group:it-exp"), Map.of(), null).id(),
+                ServerState.ACTIVE);
+        Set<String> retagged = Set.of(owner, "heps-desktop", "heps-user:it-support");
+        provider.setServerTags(server.id(), retagged);
+        CloudServer after = provider.findServer(server.id()).orElseThrow();
+        assertEquals(retagged, after.tags(), "the whole set is replaced: the group tag is gone");
+        assertEquals(ServerState.ACTIVE, after.state(), "the server keeps running");
+        assertEquals(server.created(), after.created(), "the same server, not a new one");
+        assertEquals(List.of(server.id()), ids(provider.listServers(ServerQuery.withTag("heps-user:it-support"))));
+        assertTrue(provider.listServers(ServerQuery.withTag("heps-group:it-exp")).stream()
+                .noneMatch(s -> s.id().equals(server.id())));
+
+        provider.rebootServer(server.id());
+        awaitState(server.id(), ServerState.ACTIVE);
+        assertThrows(CloudNotFoundException.class, () -> provider.setServerTags(MISSING, Set.of(owner)));
+        assertThrows(CloudNotFoundException.class, () -> provider.rebootServer(MISSING));
+        CloudException tooLong = assertThrows(CloudException.class,
+                () -> provider.setServerTags(server.id(), Set.of("heps-user:" + "x".repeat(60))));
+        assertTrue(tooLong.getMessage().contains("400"), tooLong.getMessage());
+        assertEquals(retagged, provider.findServer(server.id()).orElseThrow().tags(), "a refused change changes nothing");
     }
 
     @Test
@@ -145,6 +173,56 @@ class OpenStackCloudProviderIT {
         assertEquals(two, provider.findFlavor(two.id()).orElseThrow());
         assertEquals(two, provider.findFlavor(OpenStackTestBed.TWO_GPU_FLAVOR).orElseThrow());
         assertTrue(provider.findFlavor("no-such-flavor").isEmpty());
+    }
+
+    @Test
+    void securityGroupsTheirRulesAndServersInAndOutOfThem() {
+        String name = "it-sg-" + UUID.randomUUID().toString().substring(0, 8);
+        CloudSecurityGroup group = provider.createSecurityGroup(name, "integration test");
+        try {
+            assertEquals(name, group.name());
+            assertTrue(group.rules().stream().anyMatch(r -> r.admitsSameAs(SecurityGroupRule.egressAnywhere(4))),
+                    "Neutron gives a new group egress anywhere: " + group.rules());
+            SecurityGroupRule vnc = SecurityGroupRule.ingressTcp(5900, IpNetwork.parse("10.42.0.1/32"));
+            SecurityGroupRule added = provider.addSecurityGroupRule(group.id(), vnc);
+            assertTrue(added.admitsSameAs(vnc), added.toString());
+            CloudException twice = assertThrows(CloudException.class, () -> provider.addSecurityGroupRule(group.id(), vnc));
+            assertTrue(twice.getMessage().contains("409"), twice.getMessage());
+            CloudSecurityGroup found = provider.findSecurityGroups(name).get(0);
+            assertEquals(group.id(), found.id());
+            assertTrue(found.rules().stream().anyMatch(r -> r.id().equals(added.id()) && r.admitsSameAs(vnc)));
+            assertTrue(admin.findSecurityGroups(name).isEmpty(), "the admin's token is scoped to another project");
+
+            CloudServer server = awaitState(create(Set.of(owner), Map.of(), null).id(), ServerState.ACTIVE);
+            assertEquals(Set.of("default"), server.securityGroups());
+            provider.addServerSecurityGroup(server.id(), group.id());
+            provider.removeServerSecurityGroup(server.id(), "default");
+            assertEquals(Set.of(name), provider.findServer(server.id()).orElseThrow().securityGroups());
+            CloudException inUse = assertThrows(CloudException.class, () -> provider.deleteSecurityGroup(group.id()));
+            assertTrue(inUse.getMessage().contains("409"), inUse.getMessage());
+            assertThrows(CloudNotFoundException.class, () -> provider.addServerSecurityGroup(server.id(), "no-such-group"));
+            assertThrows(CloudNotFoundException.class, () -> provider.addServerSecurityGroup(MISSING, group.id()));
+
+            provider.deleteSecurityGroupRule(added.id());
+            assertThrows(CloudNotFoundException.class, () -> provider.deleteSecurityGroupRule(added.id()));
+            assertTrue(provider.findSecurityGroups(name).get(0).rules().stream().noneMatch(r -> r.admitsSameAs(vnc)));
+            provider.deleteServer(server.id());
+            Eventually.await("server to be gone", BOOT, () -> provider.findServer(server.id()), Optional::isEmpty);
+        } finally {
+            // The deleted server's port goes a moment after Nova forgets the server.
+            Eventually.await("the group to be deleted", Duration.ofSeconds(30), () -> {
+                try {
+                    provider.deleteSecurityGroup(group.id());
+                    return true;
+                } catch (CloudNotFoundException gone) {
+                    return true;
+                } catch (CloudException inUse) {
+                    return false;
+                }
+            }, deleted -> deleted);
+        }
+        assertTrue(provider.findSecurityGroups(name).isEmpty());
+        assertThrows(CloudNotFoundException.class, () -> provider.deleteSecurityGroup(group.id()));
     }
 
     @Test

@@ -10,6 +10,7 @@ import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerRequest;
 import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.common.cloud.openstack.OpenStackCredentials;
+import cn.ac.ihep.heps.testsupport.time.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

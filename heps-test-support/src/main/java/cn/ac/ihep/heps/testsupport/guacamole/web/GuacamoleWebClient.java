@@ -113,6 +113,43 @@ public final class GuacamoleWebClient {
                 });
     }
 
+    /**
+     * {@code GET /api/session/data/{dataSource}/history/connections?order=-startDate}: the
+     * connection history as Guacamole's history page asks for it, newest first.
+     */
+    public ApiResult<List<HistoryEntry>> connectionHistory(String authToken, String dataSource) {
+        return call(authorized(authToken, "api/session/data/" + encode(dataSource)
+                + "/history/connections?order=-startDate"), json -> {
+                    List<HistoryEntry> entries = new ArrayList<>();
+                    json.forEach(node -> entries.add(historyEntry(node)));
+                    return List.copyOf(entries);
+                });
+    }
+
+    /**
+     * {@code GET /api/session/data/{dataSource}/history/connections/{entry}/logs/{log}}: the content
+     * of one log of an entry (a recording, for the history page's player).
+     */
+    public ApiResult<byte[]> historyLog(String authToken, String dataSource, String entry, String log) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("api/session/data/" + encode(dataSource)
+                + "/history/connections/" + encode(entry) + "/logs/" + encode(log)))
+                .timeout(requestTimeout).header("Guacamole-Token", authToken).GET().build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Guacamole at " + base + " did not answer GET " + request.uri().getPath()
+                    + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        if (response.statusCode() == 200) {
+            return new ApiResult.Ok<>(200, response.body());
+        }
+        return new ApiResult.Failed<>(response.statusCode(), error(new String(response.body(), StandardCharsets.UTF_8)));
+    }
+
     /** {@code DELETE /api/tokens/{token}}: logs the session out. */
     public ApiResult<Void> logout(String authToken) {
         HttpRequest request = request("api/tokens/" + encode(authToken))
@@ -197,6 +234,19 @@ public final class GuacamoleWebClient {
         });
         return new Connection(text(json, "identifier"), text(json, "name"), text(json, "parentIdentifier"),
                 text(json, "protocol"), attributes, json.path("activeConnections").asInt(0));
+    }
+
+    private static HistoryEntry historyEntry(JsonNode json) {
+        Map<String, String> logs = new LinkedHashMap<>();
+        json.path("logs").fields().forEachRemaining(e -> logs.put(e.getKey(), e.getValue().path("type").asText()));
+        return new HistoryEntry(text(json, "identifier"), text(json, "uuid"), text(json, "connectionIdentifier"),
+                text(json, "connectionName"), text(json, "username"), text(json, "remoteHost"), date(json, "startDate"),
+                date(json, "endDate"), json.path("active").asBoolean(false), logs);
+    }
+
+    private static java.time.Instant date(JsonNode json, String field) {
+        JsonNode value = json.get(field);
+        return value == null || value.isNull() ? null : java.time.Instant.ofEpochMilli(value.asLong());
     }
 
     private static ConnectionGroup group(JsonNode json) {

@@ -26,6 +26,9 @@ public final class RemoteDisplay {
     /** The image types the client advertises ({@code GUAC_IMAGE}): never WebP, which ImageIO cannot read. */
     public static final Set<String> IMAGE_TYPES = Set.of("image/png", "image/jpeg");
 
+    /** What a display that only counts images accepts besides: it sizes them, never reads them. */
+    private static final Set<String> COUNTED_IMAGE_TYPES = Set.of("image/png", "image/jpeg", "image/webp");
+
     static {
         ImageIO.setUseCache(false);
     }
@@ -146,9 +149,10 @@ public final class RemoteDisplay {
     private void startImage(Instruction instruction) {
         int stream = instruction.intArg(0);
         String mimetype = instruction.arg(3);
-        if (!IMAGE_TYPES.contains(mimetype)) {
+        Set<String> accepted = options.decodeImages() ? IMAGE_TYPES : COUNTED_IMAGE_TYPES;
+        if (!accepted.contains(mimetype)) {
             throw new IllegalArgumentException("image type " + mimetype + " was not advertised (GUAC_IMAGE: "
-                    + String.join(", ", new java.util.TreeSet<>(IMAGE_TYPES)) + ")");
+                    + String.join(", ", new java.util.TreeSet<>(accepted)) + ")");
         }
         streams.put(stream, new ImageStream(instruction.intArg(2), instruction.intArg(1), mimetype,
                 instruction.intArg(4), instruction.intArg(5), options.maxImageBytes(), options.decodeImages()));

@@ -37,6 +37,11 @@ public record TunnelParameters(String dataSource, String identifier, String type
         return new TunnelParameters(dataSource, newIdentifier, type, width, height, dpi, imageTypes, timezone);
     }
 
+    /** The same connection, advertising these image types (a browser adds image/webp). */
+    public TunnelParameters withImageTypes(List<String> newImageTypes) {
+        return new TunnelParameters(dataSource, identifier, type, width, height, dpi, newImageTypes, timezone);
+    }
+
     public TunnelParameters withTimezone(String newTimezone) {
         return new TunnelParameters(dataSource, identifier, type, width, height, dpi, imageTypes, newTimezone);
     }

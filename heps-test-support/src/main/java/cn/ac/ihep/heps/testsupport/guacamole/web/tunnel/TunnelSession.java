@@ -7,9 +7,11 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -56,6 +58,18 @@ public final class TunnelSession implements AutoCloseable {
     private List<String> required;
     private String lastAcknowledgedSync;
     private TunnelStatus endStatus;
+    private long endedAtNanos;
+    private final List<Message> messages = new ArrayList<>();
+
+    /**
+     * A {@code msg} instruction from the server (Guacamole 1.6's notifications to the user, and
+     * extensions' own codes), as it arrived.
+     */
+    public record Message(int code, List<String> args, long receivedNanos) {
+        public Message {
+            args = List.copyOf(args);
+        }
+    }
 
     private TunnelSession(TunnelOptions options) {
         this.options = options;
@@ -147,6 +161,39 @@ public final class TunnelSession implements AutoCloseable {
     public Optional<List<String>> required() {
         synchronized (monitor) {
             return Optional.ofNullable(required);
+        }
+    }
+
+    /** The {@code msg} instructions received so far, in order. */
+    public List<Message> messages() {
+        synchronized (monitor) {
+            return List.copyOf(messages);
+        }
+    }
+
+    /** Waits for a {@code msg} with this code; empty when none came before the timeout or the end. */
+    public Optional<Message> awaitMessage(int code, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (monitor) {
+            while (true) {
+                for (Message message : messages) {
+                    if (message.code() == code) {
+                        return Optional.of(message);
+                    }
+                }
+                long remaining = deadline - System.nanoTime();
+                if (endStatus != null || remaining <= 0) {
+                    return Optional.empty();
+                }
+                waitOn(remaining);
+            }
+        }
+    }
+
+    /** When the session ended (System.nanoTime), once it has. */
+    public OptionalLong endedAtNanos() {
+        synchronized (monitor) {
+            return endedAtNanos == 0 ? OptionalLong.empty() : OptionalLong.of(endedAtNanos);
         }
     }
 
@@ -303,6 +350,13 @@ public final class TunnelSession implements AutoCloseable {
                     required = instruction.args();
                 }
             }
+            case "msg" -> {
+                synchronized (monitor) {
+                    messages.add(new Message(instruction.intArg(0), instruction.args().subList(1, instruction.args().size()),
+                            now));
+                    monitor.notifyAll();
+                }
+            }
             default -> display.apply(instruction, now);
         }
     }
@@ -319,6 +373,7 @@ public final class TunnelSession implements AutoCloseable {
                 sendRaw(Instruction.of("disconnect").encode());
             }
             endStatus = status;
+            endedAtNanos = System.nanoTime();
             monitor.notifyAll();
         }
         if (timer != null) {

@@ -89,6 +89,20 @@ class TunnelSessionTest {
     }
 
     @Test
+    void messagesAreKeptInOrderAndWaitedFor() throws Exception {
+        TunnelSession session = client.open("TOKEN", parameters);
+        server.accept();
+        server.sendText(Instruction.of("", UUID).encode() + Instruction.of("msg", 0x4801, 20, 1765000000000L).encode());
+        TunnelSession.Message warning = session.awaitMessage(0x4801, Duration.ofSeconds(5)).orElseThrow();
+        assertEquals(List.of("20", "1765000000000"), warning.args());
+        assertTrue(session.awaitMessage(0x4802, Duration.ofMillis(200)).isEmpty());
+        server.sendText(Instruction.of("msg", 0x4802).encode() + Instruction.of("error", "Idle", 0x020A).encode());
+        assertEquals(0x020A, session.awaitEnd(Duration.ofSeconds(5)).orElseThrow().code());
+        assertEquals(List.of(0x4801, 0x4802), session.messages().stream().map(TunnelSession.Message::code).toList());
+        assertTrue(session.endedAtNanos().getAsLong() >= warning.receivedNanos());
+    }
+
+    @Test
     void aCloseReasonIsTheGuacamoleStatusCode() throws Exception {
         TunnelSession session = client.open("TOKEN", parameters);
         server.accept();
