@@ -1,6 +1,9 @@
 package cn.ac.ihep.heps.guacamole.resolver;
 
 import cn.ac.ihep.heps.guacamole.resolver.connection.CertificatePolicy;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingRule;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingSettings;
+import cn.ac.ihep.heps.guacamole.resolver.support.SupportGroups;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import java.net.URI;
@@ -65,6 +68,8 @@ public class ConfigurationService {
     private static final StringGuacamoleProperty RDP_CERT_FINGERPRINTS = string("heps-rdp-cert-fingerprints");
     private static final BooleanGuacamoleProperty RDP_AUDIO_INPUT = bool("heps-rdp-enable-audio-input");
     private static final StringGuacamoleProperty RDP_PARAMETERS = string("heps-rdp-parameters");
+    private static final BooleanGuacamoleProperty RDP_SINGLE_SIGN_ON = bool("heps-rdp-single-sign-on");
+    private static final StringGuacamoleProperty RDP_SSO_SECURITY = string("heps-rdp-sso-security");
 
     // VNC
 
@@ -80,10 +85,16 @@ public class ConfigurationService {
 
     private static final BooleanGuacamoleProperty SHARING_ENABLED = bool("heps-sharing-enabled");
 
+    // Who else may watch, and whom a user asks
+
+    private static final StringGuacamoleProperty SUPPORT_GROUPS = string("heps-support-groups");
+    private static final StringGuacamoleProperty SITE_CONTACT = string("heps-site-contact");
+
     // Activity reports to the provisioning agent, and idle sessions
 
     private static final StringGuacamoleProperty AGENT_URL = string("heps-agent-url");
     private static final StringGuacamoleProperty AGENT_TOKEN = string("heps-agent-token");
+    private static final StringGuacamoleProperty AGENT_CREDENTIAL_TOKEN = string("heps-agent-credential-token");
     private static final IntegerGuacamoleProperty AGENT_REPORT_INTERVAL = integer("heps-agent-report-interval");
     private static final IntegerGuacamoleProperty AGENT_TIMEOUT = integer("heps-agent-timeout");
     private static final IntegerGuacamoleProperty AGENT_QUEUE = integer("heps-agent-queue");
@@ -92,7 +103,15 @@ public class ConfigurationService {
     // Recording
 
     private static final StringGuacamoleProperty RECORDING_PATH = string("heps-recording-path");
+    private static final StringGuacamoleProperty RECORDING = string("heps-recording");
+    /** No longer used: a recording is named by its session's id, which Guacamole's history looks it up by. */
     private static final StringGuacamoleProperty RECORDING_NAME = string("heps-recording-name");
+    private static final BooleanGuacamoleProperty RECORDING_INCLUDE_KEYS = bool("heps-recording-include-keys");
+    private static final BooleanGuacamoleProperty RECORDING_EXCLUDE_MOUSE = bool("heps-recording-exclude-mouse");
+    private static final IntegerGuacamoleProperty RECORDING_RETENTION_DAYS = integer("heps-recording-retention-days");
+    private static final StringGuacamoleProperty AUDITOR_GROUPS = string("heps-auditor-groups");
+    /** The property of Guacamole's history-recording-storage extension: where it finds a history entry's recording. */
+    private static final StringGuacamoleProperty RECORDING_SEARCH_PATH = string("recording-search-path");
 
     /** Defaults, in one place so the README table and the code cannot drift apart. */
     public static final int DEFAULT_REFRESH_INTERVAL_SECONDS = 15;
@@ -102,6 +121,8 @@ public class ConfigurationService {
     public static final int DEFAULT_PORT_PROBE_TIMEOUT_MS = 500;
     public static final int DEFAULT_WAKE_RETRY_INTERVAL_SECONDS = 60;
     public static final String DEFAULT_RDP_SECURITY = "any";
+    /** Windows checks the credentials before the session exists (network level authentication). */
+    public static final String DEFAULT_RDP_SSO_SECURITY = "nla";
     /** guacd 1.6.0's GFX pipeline needs 32-bit colour (FACTS.md). */
     public static final int RDP_COLOR_DEPTH = 32;
     /** Cheap to decode on the data-centre network; measured ~10× the frame rate of guacd's defaults (FACTS.md). */
@@ -115,7 +136,12 @@ public class ConfigurationService {
     public static final int DEFAULT_AGENT_REPORT_INTERVAL_SECONDS = 30;
     public static final int DEFAULT_AGENT_TIMEOUT_SECONDS = 5;
     public static final int DEFAULT_AGENT_QUEUE = 1000;
-    public static final String DEFAULT_RECORDING_NAME = "${GUAC_DATE}-${GUAC_TIME}-${GUAC_USERNAME}";
+    /** Every desktop's sessions are recorded once {@code heps-recording-path} is set, unless a site says otherwise. */
+    public static final String DEFAULT_RECORDING = "on";
+    public static final int DEFAULT_RECORDING_RETENTION_DAYS = 90;
+    /** guacamole-history-recording-storage 1.6.0's default {@code recording-search-path}. */
+    public static final String DEFAULT_RECORDING_SEARCH_PATH = "/var/lib/guacamole/recordings";
+    public static final String DEFAULT_SITE_CONTACT = "the facility's user office";
 
     private final Environment environment;
 
@@ -207,11 +233,44 @@ public class ConfigurationService {
     }
 
     public String getRdpSecurity() throws GuacamoleException {
-        String value = nonBlank(RDP_SECURITY, DEFAULT_RDP_SECURITY);
+        return rdpSecurity(RDP_SECURITY, DEFAULT_RDP_SECURITY);
+    }
+
+    private String rdpSecurity(StringGuacamoleProperty property, String defaultValue) throws GuacamoleException {
+        String value = nonBlank(property, defaultValue);
         if (!Set.of("any", "nla", "nla-ext", "tls", "rdp", "vmconnect").contains(value)) {
-            throw invalid(RDP_SECURITY, value, "one of any, nla, nla-ext, tls, rdp, vmconnect");
+            throw invalid(property, value, "one of any, nla, nla-ext, tls, rdp, vmconnect");
         }
         return value;
+    }
+
+    /**
+     * Whether an RDP desktop's owner is signed in with the AD sign-in the agent keeps for them
+     * (no prompt): {@code heps-rdp-single-sign-on}, on by default whenever {@code heps-agent-url}
+     * and {@code heps-agent-credential-token} are set; false keeps Guacamole's prompt.
+     */
+    public boolean isRdpSingleSignOn() throws GuacamoleException {
+        Boolean wanted = environment.getProperty(RDP_SINGLE_SIGN_ON);
+        boolean possible = getAgentUrl().isPresent() && optional(AGENT_CREDENTIAL_TOKEN).isPresent();
+        if (Boolean.TRUE.equals(wanted) && !possible) {
+            throw new GuacamoleServerException("heps-rdp-single-sign-on is true, but it needs heps-agent-url and "
+                    + "heps-agent-credential-token (one of the agent's credential-tokens)");
+        }
+        return !Boolean.FALSE.equals(wanted) && possible;
+    }
+
+    /** The bearer token the owner's sign-in is fetched with: one of the agent's {@code credential-tokens}. */
+    public String getAgentCredentialToken() throws GuacamoleException {
+        return required(AGENT_CREDENTIAL_TOKEN, "for RDP single sign-on");
+    }
+
+    /**
+     * The RDP {@code security} of a connection signed in with the owner's sign-in:
+     * {@code heps-rdp-sso-security}, {@code nla} by default (Windows checks the credentials before
+     * it builds the session). A server without NLA (xrdp) takes {@code tls}.
+     */
+    public String getRdpSsoSecurity() throws GuacamoleException {
+        return rdpSecurity(RDP_SSO_SECURITY, DEFAULT_RDP_SSO_SECURITY);
     }
 
     public CertificatePolicy getRdpCertificatePolicy() throws GuacamoleException {
@@ -328,17 +387,79 @@ public class ConfigurationService {
         }
     }
 
-    public Optional<String> getRecordingPath() throws GuacamoleException {
-        return optional(RECORDING_PATH);
+    /**
+     * Where and how sessions are recorded; empty when {@code heps-recording-path} is not set,
+     * and then no session is. A {@code heps-recording} that turns recording on for a beamline
+     * without a path is refused: a site that must audit would otherwise record nothing.
+     */
+    public Optional<RecordingSettings> getRecordingSettings() throws GuacamoleException {
+        Optional<String> explicitRule = optional(RECORDING);
+        RecordingRule rule;
+        try {
+            rule = RecordingRule.parse(explicitRule.orElse(DEFAULT_RECORDING));
+        } catch (IllegalArgumentException e) {
+            throw new GuacamoleServerException("Property " + RECORDING.getName() + " is unusable: " + e.getMessage());
+        }
+        Optional<String> path = optional(RECORDING_PATH);
+        if (path.isEmpty()) {
+            if (explicitRule.isPresent() && rule.recordsAny()) {
+                throw new GuacamoleServerException("Property " + RECORDING.getName() + " turns recording on (\""
+                        + explicitRule.get() + "\") but " + RECORDING_PATH.getName()
+                        + " is not set: set where the recordings go, or write \"off\"");
+            }
+            return Optional.empty();
+        }
+        java.nio.file.Path root = absolute(RECORDING_PATH, path.get());
+        java.nio.file.Path searchPath = absolute(RECORDING_SEARCH_PATH,
+                nonBlank(RECORDING_SEARCH_PATH, DEFAULT_RECORDING_SEARCH_PATH));
+        int retentionDays = positive(RECORDING_RETENTION_DAYS, DEFAULT_RECORDING_RETENTION_DAYS);
+        return Optional.of(new RecordingSettings(root, searchPath, rule, Duration.ofDays(retentionDays),
+                environment.getProperty(RECORDING_INCLUDE_KEYS, false),
+                environment.getProperty(RECORDING_EXCLUDE_MOUSE, false)));
     }
 
-    public String getRecordingName() throws GuacamoleException {
-        return nonBlank(RECORDING_NAME, DEFAULT_RECORDING_NAME);
+    /** {@code heps-recording-name}, which is no longer used, when a site still sets it. */
+    public Optional<String> getObsoleteRecordingName() throws GuacamoleException {
+        return optional(RECORDING_NAME);
+    }
+
+    /** Groups whose members see every recorded session in Guacamole's history and may play it back. */
+    public Set<String> getAuditorGroups() throws GuacamoleException {
+        Optional<String> raw = optional(AUDITOR_GROUPS);
+        if (raw.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> groups = new java.util.LinkedHashSet<>();
+        for (String group : raw.get().split(",")) {
+            if (!group.isBlank()) {
+                groups.add(group.trim());
+            }
+        }
+        return Set.copyOf(groups);
     }
 
     /** Whether desktop sessions offer Guacamole's share links (view-only and full control). */
     public boolean isSharingEnabled() throws GuacamoleException {
         return environment.getProperty(SHARING_ENABLED, true);
+    }
+
+    /**
+     * {@code heps-support-groups}: directory groups of support staff, {@code <group>} for every
+     * beamline or {@code <beamline>=<group>}, comma-separated; none unless a site sets it.
+     */
+    public SupportGroups getSupportGroups() throws GuacamoleException {
+        Optional<String> value = optional(SUPPORT_GROUPS);
+        try {
+            return value.isEmpty() ? SupportGroups.NONE : SupportGroups.parse(value.get(), getCaseSensitivity());
+        } catch (IllegalArgumentException e) {
+            throw new GuacamoleServerException("Property " + SUPPORT_GROUPS.getName() + ": " + e.getMessage()
+                    + "; expected comma-separated entries such as \"heps-support, nanoprobe=nanoprobe-staff\"");
+        }
+    }
+
+    /** {@code heps-site-contact}: whom a user asks when their beamtime has ended, in the message they see. */
+    public String getSiteContact() throws GuacamoleException {
+        return nonBlank(SITE_CONTACT, DEFAULT_SITE_CONTACT);
     }
 
     /** Guacamole's own {@code case-sensitivity}: how usernames and group names compare. */
@@ -361,6 +482,20 @@ public class ConfigurationService {
     private Optional<String> optional(StringGuacamoleProperty property) throws GuacamoleException {
         String value = environment.getProperty(property);
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    private static java.nio.file.Path absolute(StringGuacamoleProperty property, String value)
+            throws GuacamoleServerException {
+        java.nio.file.Path path;
+        try {
+            path = java.nio.file.Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw invalid(property, value, "an absolute directory path");
+        }
+        if (!path.isAbsolute()) {
+            throw invalid(property, value, "an absolute directory path (guacd writes there too)");
+        }
+        return path.normalize();
     }
 
     private String required(StringGuacamoleProperty property, String why) throws GuacamoleException {

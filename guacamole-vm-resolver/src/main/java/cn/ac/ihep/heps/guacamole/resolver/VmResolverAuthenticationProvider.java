@@ -2,8 +2,10 @@ package cn.ac.ihep.heps.guacamole.resolver;
 
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.guacamole.resolver.activity.ActivityReporter;
+import cn.ac.ihep.heps.guacamole.resolver.signin.RdpSingleSignOn;
 import cn.ac.ihep.heps.guacamole.resolver.activity.IdleDisconnector;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndexService;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingRetention;
 import cn.ac.ihep.heps.guacamole.resolver.share.ShareLinkAuthenticator;
 import cn.ac.ihep.heps.guacamole.resolver.user.DesktopUserContextService;
 import com.google.inject.Guice;
@@ -51,7 +53,7 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
             started = start(environment, CloudProviderFactory.openStack(new ConfigurationService(environment)),
                     Clock.systemUTC());
         } catch (GuacamoleException | RuntimeException e) {
-            failure = e.getMessage();
+            failure = reason(e);
             logger.error("The HEPS desktop resolver could not start, so every sign-in is refused until this is "
                     + "fixed: {}", failure);
             logger.debug("Cause of the resolver's failure to start.", e);
@@ -72,11 +74,33 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
         this.startupFailure = null;
     }
 
+    /** The message of what went wrong, not of Guice's wrapping of it (a service's constructor refused its configuration). */
+    private static String reason(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof com.google.inject.ProvisionException || cause instanceof com.google.inject.CreationException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage();
+    }
+
     private Injector start(Environment environment, CloudProvider cloud, Clock clock) throws GuacamoleException {
         Injector created = Guice.createInjector(new VmResolverModule(this, environment, cloud, clock));
-        created.getInstance(DesktopIndexService.class).start();
-        created.getInstance(ActivityReporter.class).start();
-        created.getInstance(IdleDisconnector.class).start();
+        try {
+            // Made now, so that a setting it cannot use (heps-support-groups) stops the resolver at start.
+            created.getInstance(DesktopUserContextService.class);
+            created.getInstance(DesktopIndexService.class).start();
+            created.getInstance(ActivityReporter.class).start();
+            created.getInstance(IdleDisconnector.class).start();
+            created.getInstance(RecordingRetention.class).start();
+            // Made now, so a single sign-on that cannot work is said at startup, not at the first connect.
+            created.getInstance(RdpSingleSignOn.class);
+        } catch (com.google.inject.ProvisionException e) {
+            if (e.getCause() instanceof GuacamoleException cause) {
+                throw cause;
+            }
+            throw e;
+        }
         return created;
     }
 
@@ -123,6 +147,7 @@ public class VmResolverAuthenticationProvider extends AbstractAuthenticationProv
     @Override
     public void shutdown() {
         if (injector != null) {
+            injector.getInstance(RecordingRetention.class).close();
             injector.getInstance(IdleDisconnector.class).close();
             injector.getInstance(ActivityReporter.class).close();
             injector.getInstance(DesktopIndexService.class).close();

@@ -5,12 +5,18 @@ import cn.ac.ihep.heps.guacamole.resolver.share.ShareLinkAuthenticator;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.guacamole.resolver.activity.ActivityReporter;
 import cn.ac.ihep.heps.guacamole.resolver.activity.IdleDisconnector;
+import cn.ac.ihep.heps.guacamole.resolver.activity.JoinLog;
 import cn.ac.ihep.heps.guacamole.resolver.activity.SessionRegistry;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndexService;
 import cn.ac.ihep.heps.guacamole.resolver.power.DesktopWakeService;
 import cn.ac.ihep.heps.guacamole.resolver.power.PortProbe;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingHistory;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingRetention;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingStore;
+import cn.ac.ihep.heps.guacamole.resolver.signin.AgentSignIn;
+import cn.ac.ihep.heps.guacamole.resolver.signin.RdpSingleSignOn;
 import cn.ac.ihep.heps.guacamole.resolver.user.DesktopUserContextService;
 import com.google.inject.AbstractModule;
 import java.time.Clock;
@@ -50,7 +56,13 @@ public class VmResolverModule extends AbstractModule {
         bind(LiveSessions.class);
         bind(ShareLinkAuthenticator.class);
         bind(SessionRegistry.class);
+        bind(JoinLog.class);
         bind(ActivityReporter.class);
+        bind(AgentSignIn.class);
+        bind(RdpSingleSignOn.class);
         bind(IdleDisconnector.class);
+        bind(RecordingStore.class);
+        bind(RecordingHistory.class);
+        bind(RecordingRetention.class);
     }
 }

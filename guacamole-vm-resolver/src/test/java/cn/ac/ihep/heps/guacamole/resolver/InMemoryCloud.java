@@ -5,12 +5,17 @@ import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudSecurityGroup;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
 import cn.ac.ihep.heps.common.cloud.GpuInventory;
+import cn.ac.ihep.heps.common.cloud.ImageUpload;
+import cn.ac.ihep.heps.common.cloud.SecurityGroupRule;
 import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerRequest;
 import cn.ac.ihep.heps.common.cloud.ServerState;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -190,6 +195,16 @@ public final class InMemoryCloud implements CloudProvider {
     }
 
     @Override
+    public void setServerTags(String serverId, Set<String> tags) {
+        throw new UnsupportedOperationException("The resolver never writes tags");
+    }
+
+    @Override
+    public void rebootServer(String serverId) {
+        throw new UnsupportedOperationException("The resolver never reboots a desktop");
+    }
+
+    @Override
     public String consoleOutput(String serverId, int lines) {
         throw new UnsupportedOperationException("The resolver never reads consoles");
     }
@@ -223,6 +238,11 @@ public final class InMemoryCloud implements CloudProvider {
     }
 
     @Override
+    public CloudImage uploadImage(ImageUpload image, Path data, Duration timeout) {
+        throw new UnsupportedOperationException("The resolver never uploads images");
+    }
+
+    @Override
     public List<CloudFlavor> listFlavors() {
         return Collections.emptyList();
     }
@@ -235,5 +255,40 @@ public final class InMemoryCloud implements CloudProvider {
     @Override
     public List<GpuInventory> gpuInventory() {
         return Collections.emptyList();
+    }
+
+    @Override
+    public List<CloudSecurityGroup> findSecurityGroups(String name) {
+        throw new UnsupportedOperationException("The resolver never reads security groups");
+    }
+
+    @Override
+    public CloudSecurityGroup createSecurityGroup(String name, String description) {
+        throw new UnsupportedOperationException("The resolver never writes security groups");
+    }
+
+    @Override
+    public void deleteSecurityGroup(String groupId) {
+        throw new UnsupportedOperationException("The resolver never writes security groups");
+    }
+
+    @Override
+    public SecurityGroupRule addSecurityGroupRule(String groupId, SecurityGroupRule rule) {
+        throw new UnsupportedOperationException("The resolver never writes security groups");
+    }
+
+    @Override
+    public void deleteSecurityGroupRule(String ruleId) {
+        throw new UnsupportedOperationException("The resolver never writes security groups");
+    }
+
+    @Override
+    public void addServerSecurityGroup(String serverId, String group) {
+        throw new UnsupportedOperationException("The resolver never writes security groups");
+    }
+
+    @Override
+    public void removeServerSecurityGroup(String serverId, String group) {
+        throw new UnsupportedOperationException("The resolver never writes security groups");
     }
 }

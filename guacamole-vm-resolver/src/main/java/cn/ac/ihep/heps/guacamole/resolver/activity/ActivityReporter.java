@@ -4,6 +4,7 @@ import cn.ac.ihep.heps.common.activity.ActivityAnswer;
 import cn.ac.ihep.heps.common.activity.ActivityReport;
 import cn.ac.ihep.heps.common.activity.ActivityReport.OpenDesktop;
 import cn.ac.ihep.heps.common.activity.ActivityReport.SessionEvent;
+import cn.ac.ihep.heps.common.activity.ActivityReport.SessionJoin;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code heps-agent-report-interval}, and soon after a connection opens, on a thread of its
  * own. A report that fails (agent down, slow beyond {@code heps-agent-timeout}, refused) is
  * logged once per outage and its events wait for the next; no login or session ever waits
- * for the agent. The answer's disconnect limits go to the {@link SessionRegistry}.
+ * for the agent. The answer's disconnect limits go to the {@link SessionRegistry}. Each report
+ * also carries the joins of others' sessions waiting in the {@link JoinLog}, for the agent's
+ * audit log; a join is reported as soon as a connection opening would be.
  */
 @Singleton
 public class ActivityReporter implements AutoCloseable {
@@ -45,6 +48,7 @@ public class ActivityReporter implements AutoCloseable {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final SessionRegistry registry;
+    private final JoinLog joins;
     private final Optional<URI> endpoint;
     private final String token;
     private final Duration interval;
@@ -59,8 +63,10 @@ public class ActivityReporter implements AutoCloseable {
     private HttpClient http;
 
     @Inject
-    public ActivityReporter(ConfigurationService configuration, SessionRegistry registry) throws GuacamoleException {
+    public ActivityReporter(ConfigurationService configuration, SessionRegistry registry, JoinLog joins)
+            throws GuacamoleException {
         this.registry = registry;
+        this.joins = joins;
         Optional<URI> agent = configuration.getAgentUrl();
         this.endpoint = agent.map(uri -> uri.resolve(uri.getPath().endsWith("/") ? "v1/desktop-activity"
                 : uri.getPath() + "/v1/desktop-activity"));
@@ -79,6 +85,9 @@ public class ActivityReporter implements AutoCloseable {
         httpExecutor = Executors.newFixedThreadPool(1, runnable -> daemon(runnable, "heps-agent-http"));
         http = HttpClient.newBuilder().connectTimeout(timeout).executor(httpExecutor).build();
         registry.onOpened(this::reportSoon);
+        joins.onJoined(this::reportSoon);
+        // A session's end too: the agent changes the owner's sign-in password once it hears of it.
+        registry.onClosed(this::reportSoon);
         scheduler.scheduleWithFixedDelay(this::reportQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         logger.info("Desktop activity is reported to {} every {} s as node \"{}\"", endpoint.get(),
                 interval.toSeconds(), node);
@@ -90,7 +99,10 @@ public class ActivityReporter implements AutoCloseable {
         return thread;
     }
 
-    /** A connection opened: report within the second, so the agent does not take its desktop for unused. */
+    /**
+     * A connection opened (report within the second, so the agent does not take its desktop for
+     * unused) or closed (so the agent changes its owner's sign-in password soon).
+     */
     private void reportSoon() {
         ScheduledExecutorService running = scheduler;
         if (running != null && flushPending.compareAndSet(false, true)) {
@@ -116,10 +128,11 @@ public class ActivityReporter implements AutoCloseable {
     boolean reportNow() {
         SessionRegistry.Snapshot snapshot = registry.snapshot();
         List<SessionEvent> events = registry.takeEvents(ActivityReport.MAX_EVENTS);
+        List<SessionJoin> joined = joins.take(ActivityReport.MAX_JOINS);
         ActivityReport report;
         synchronized (this) {
             report = new ActivityReport(node, instance, ++sequence, snapshot.complete(), registry.dropped(),
-                    snapshot.desktops(), events);
+                    snapshot.desktops(), events, joined);
         }
         try {
             HttpRequest request = HttpRequest.newBuilder(endpoint.orElseThrow())
@@ -144,6 +157,7 @@ public class ActivityReporter implements AutoCloseable {
             return true;
         } catch (IOException e) {
             registry.putBack(events);
+            joins.putBack(joined);
             String why = e instanceof java.net.http.HttpTimeoutException
                     ? "no answer within " + timeout.toSeconds() + " s (heps-agent-timeout)"
                     : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
@@ -158,6 +172,7 @@ public class ActivityReporter implements AutoCloseable {
             return false;
         } catch (InterruptedException e) {
             registry.putBack(events);
+            joins.putBack(joined);
             Thread.currentThread().interrupt();
             return false;
         }

@@ -42,6 +42,7 @@ public class SessionRegistry {
     private final Deque<SessionEvent> events = new ArrayDeque<>();
     private long dropped;
     private volatile Runnable onOpened = () -> { };
+    private volatile Runnable onClosed = () -> { };
 
     @Inject
     public SessionRegistry(ConfigurationService configuration, Clock clock) throws GuacamoleException {
@@ -72,7 +73,13 @@ public class SessionRegistry {
             Instant input = tunnel.lastInputAt();
             enqueue(new SessionEvent(tunnel.serverId(), SessionEvent.CLOSED, clock.instant().toString(),
                     input == null ? null : input.toString()));
+            onClosed.run();
         }
+    }
+
+    /** Runs (quickly, without blocking) whenever a connection closes. */
+    void onClosed(Runnable hook) {
+        this.onClosed = hook;
     }
 
     /** Runs (quickly, without blocking) whenever a connection opens. */

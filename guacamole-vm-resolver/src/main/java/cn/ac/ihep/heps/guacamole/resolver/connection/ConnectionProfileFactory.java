@@ -4,6 +4,8 @@ import cn.ac.ihep.heps.common.desktop.DesktopProtocol;
 import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordedSession;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingSettings;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import java.util.Map;
@@ -26,7 +28,17 @@ public class ConnectionProfileFactory {
         this.configuration = configuration;
     }
 
+    /** The parameters of an unrecorded session. */
     public GuacamoleConfiguration configurationFor(Desktop desktop, String username) throws GuacamoleException {
+        return configurationFor(desktop, username, null);
+    }
+
+    /**
+     * The parameters of a session; with {@code recorded}, guacd records it into that session's
+     * directory under its id.
+     */
+    public GuacamoleConfiguration configurationFor(Desktop desktop, String username, RecordedSession recorded)
+            throws GuacamoleException {
         String address = desktop.optionalAddress().orElseThrow(() -> new GuacamoleServerException(
                 "Desktop " + desktop.id() + " has no address yet"));
         GuacamoleConfiguration config = new GuacamoleConfiguration();
@@ -37,7 +49,9 @@ public class ConnectionProfileFactory {
         } else {
             applyVnc(config, desktop);
         }
-        applyRecording(config);
+        if (recorded != null) {
+            applyRecording(config, recorded);
+        }
         Map<String, String> overrides = desktop.protocol() == DesktopProtocol.RDP
                 ? configuration.getRdpParameterOverrides()
                 : configuration.getVncParameterOverrides();
@@ -98,12 +112,18 @@ public class ConnectionProfileFactory {
         }
     }
 
-    private void applyRecording(GuacamoleConfiguration config) throws GuacamoleException {
-        var path = configuration.getRecordingPath();
-        if (path.isPresent()) {
-            config.setParameter("recording-path", path.get());
-            config.setParameter("recording-name", configuration.getRecordingName());
-            config.setParameter("create-recording-path", "true");
+    private void applyRecording(GuacamoleConfiguration config, RecordedSession recorded) throws GuacamoleException {
+        RecordingSettings settings = configuration.getRecordingSettings().orElseThrow(() ->
+                new GuacamoleServerException("A recorded session needs heps-recording-path"));
+        config.setParameter("recording-path", recorded.directory().toString());
+        config.setParameter("recording-name", recorded.recordingName());
+        // The day's directory is made before guacd starts; this covers one removed meanwhile.
+        config.setParameter("create-recording-path", "true");
+        if (settings.includeKeys()) {
+            config.setParameter("recording-include-keys", "true");
+        }
+        if (settings.excludeMouse()) {
+            config.setParameter("recording-exclude-mouse", "true");
         }
     }
 }

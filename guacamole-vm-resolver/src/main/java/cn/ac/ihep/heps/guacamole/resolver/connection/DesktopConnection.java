@@ -4,14 +4,21 @@ import cn.ac.ihep.heps.guacamole.resolver.activity.SessionRegistry;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopPrincipal;
 import cn.ac.ihep.heps.guacamole.resolver.power.DesktopWakeService;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordedSession;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordedTunnel;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingHistory;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordingStore;
 import cn.ac.ihep.heps.guacamole.resolver.share.LiveSessions;
 import cn.ac.ihep.heps.guacamole.resolver.share.ShareMode;
+import cn.ac.ihep.heps.guacamole.resolver.signin.RdpSingleSignOn;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import org.apache.guacamole.GuacamoleException;
 import org.apache.guacamole.net.GuacamoleTunnel;
+import org.apache.guacamole.net.auth.ActivityRecordSet;
+import org.apache.guacamole.net.auth.ConnectionRecord;
 import org.apache.guacamole.net.auth.GuacamoleProxyConfiguration;
 import org.apache.guacamole.net.auth.simple.SimpleConnection;
 import org.apache.guacamole.protocol.GuacamoleClientInformation;
@@ -26,6 +33,9 @@ import org.apache.guacamole.protocol.GuacamoleConfiguration;
  */
 public class DesktopConnection extends ProtocolOnlyConnection {
 
+    /** The connection attribute that says a desktop's sessions are recorded. */
+    public static final String RECORDED_ATTRIBUTE = "heps-recorded";
+
     private final Desktop desktop;
     private final DesktopPrincipal principal;
     private final DesktopWakeService wakeService;
@@ -34,11 +44,28 @@ public class DesktopConnection extends ProtocolOnlyConnection {
     private final GuacamoleProxyConfiguration guacd;
     private final LiveSessions sessions;
     private final boolean shareable;
+    private final RecordingStore recordings;
+    private final RecordingHistory history;
+    private final boolean recorded;
+    private final boolean auditor;
+    private final RdpSingleSignOn singleSignOn;
 
-    public DesktopConnection(Desktop desktop, DesktopPrincipal principal, DesktopWakeService wakeService,
-            ConnectionProfileFactory profiles, SessionRegistry activity, GuacamoleProxyConfiguration guacd,
-            String parentIdentifier, LiveSessions sessions, boolean shareable) {
-        super(desktop.id(), DesktopNames.displayName(desktop), parentIdentifier, desktop.protocol());
+    /**
+     * @param displayName what the list shows ({@link DesktopNames})
+     * @param recorded whether its sessions are recorded (the user is told before one opens)
+     * @param singleSignOn signs the owner in to an RDP desktop
+     */
+    public DesktopConnection(Desktop desktop, String displayName, DesktopPrincipal principal,
+            DesktopWakeService wakeService, ConnectionProfileFactory profiles, SessionRegistry activity,
+            GuacamoleProxyConfiguration guacd, String parentIdentifier, LiveSessions sessions, boolean shareable,
+            RecordingStore recordings, RecordingHistory history, boolean auditor, boolean recorded,
+            RdpSingleSignOn singleSignOn) {
+        super(desktop.id(), displayName, parentIdentifier, desktop.protocol());
+        this.recordings = recordings;
+        this.history = history;
+        this.recorded = recorded;
+        this.auditor = auditor;
+        this.singleSignOn = singleSignOn;
         this.desktop = desktop;
         this.principal = principal;
         this.wakeService = wakeService;
@@ -52,16 +79,47 @@ public class DesktopConnection extends ProtocolOnlyConnection {
     @Override
     public GuacamoleTunnel connect(GuacamoleClientInformation info, Map<String, String> tokens)
             throws GuacamoleException {
+        String clientAddress = tokens == null ? null : tokens.get("GUAC_CLIENT_ADDRESS");
         GuacamoleTunnel opened = wakeService.connect(desktop, principal, ready -> {
-            GuacamoleConfiguration config = profiles.configurationFor(ready, principal.username());
-            // Tokens are interpreted so recording names can use ${GUAC_USERNAME}, ${GUAC_DATE}, …
-            return new SimpleConnection(getName(), getIdentifier(), guacd, config, true).connect(info, tokens);
+            // Recorded as the user was told at login (the connection's name and attribute), once the
+            // desktop is ready; a session that cannot be recorded is not opened.
+            RecordedSession recording = recorded
+                    ? recordings.begin(desktop.id(), getName(), principal.username(), clientAddress) : null;
+            try {
+                GuacamoleConfiguration config = profiles.configurationFor(ready, principal.username(), recording);
+                // The owner's AD sign-in, in this configuration only: it ends with this connect.
+                singleSignOn.apply(config, ready, principal);
+                GuacamoleTunnel tunnel = new SimpleConnection(getName(), getIdentifier(), guacd, config, true)
+                        .connect(info, tokens);
+                return recording == null ? tunnel : new RecordedTunnel(tunnel, recording, recordings);
+            } catch (GuacamoleException | RuntimeException e) {
+                if (recording != null) {
+                    recordings.abandon(recording);
+                }
+                throw e;
+            }
         });
         // Tracked, so the session can be shared from Guacamole's menu while it lasts; observed so
         // the agent learns who uses the desktop, and idle sessions can be warned and closed.
-        GuacamoleTunnel shareable = sessions.track(opened, desktop, principal.username(),
-                tokens == null ? null : tokens.get("GUAC_CLIENT_ADDRESS"));
+        GuacamoleTunnel shareable = sessions.track(opened, desktop, principal.username(), clientAddress);
         return activity.observe(shareable, desktop.id(), principal.username());
+    }
+
+    /** Whether this desktop's sessions are recorded (the user is told before one opens). */
+    public boolean isRecorded() {
+        return recorded;
+    }
+
+    /** {@value #RECORDED_ATTRIBUTE} = {@code true} on a recorded desktop, for the notice the web part shows. */
+    @Override
+    public Map<String, String> getAttributes() {
+        return recorded ? Map.of(RECORDED_ATTRIBUTE, "true") : Map.of();
+    }
+
+    /** The recorded sessions of this desktop this user may see (an auditor: all of them). */
+    @Override
+    public ActivityRecordSet<ConnectionRecord> getConnectionHistory() {
+        return history.ofDesktop(desktop.id(), principal.username(), auditor);
     }
 
     public Desktop desktop() {

@@ -7,9 +7,12 @@ import cn.ac.ihep.heps.common.desktop.DesktopMetadata;
 import cn.ac.ihep.heps.common.desktop.DesktopProtocol;
 import cn.ac.ihep.heps.common.desktop.DesktopTags;
 import cn.ac.ihep.heps.common.desktop.ImageProperties;
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -21,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns a server as the cloud reports it into a {@link Desktop}: its address on the desktop
- * network, its protocol (CONTRACTS §3) and the tags that grant access.
+ * network, its protocol (CONTRACTS §3), the tags that grant access, its beamline and the end of
+ * its beamtime window (metadata the agent keeps current, so no login asks the agent).
  */
 @Singleton
 public class DesktopFactory {
@@ -31,6 +35,9 @@ public class DesktopFactory {
     private final CloudProvider cloud;
     private final String network;
     private final boolean useFloatingIp;
+
+    /** Desktops whose unreadable window has been logged already (once each is enough). */
+    private final Set<String> badWindows = ConcurrentHashMap.newKeySet();
 
     /** Image id → {@code os_type}; images do not change their OS, so entries never expire. */
     private final Map<String, Optional<String>> osTypeByImage = new ConcurrentHashMap<>();
@@ -49,7 +56,29 @@ public class DesktopFactory {
                         || DesktopTags.groupOf(tag).isPresent())
                 .collect(Collectors.toUnmodifiableSet());
         return new Desktop(server.id(), displayName(server), server.state(), protocolOf(server),
-                addressOf(server), accessTags);
+                addressOf(server), accessTags, server.metadata(DesktopMetadata.BEAMLINE).filter(b -> !b.isBlank())
+                        .map(String::trim).orElse(null), expiresOf(server));
+    }
+
+    /**
+     * {@code heps.expires}; a value that is not an ISO-8601 instant is ignored with a warning, so a
+     * mistyped value never locks a user out (nor keeps one in: the agent shelves the desktop).
+     */
+    private Instant expiresOf(CloudServer server) {
+        Optional<String> value = server.metadata(DesktopMetadata.EXPIRES);
+        if (value.isEmpty() || value.get().isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value.get().trim());
+        } catch (DateTimeParseException e) {
+            if (!badWindows.add(server.id())) {
+                return null;
+            }
+            logger.warn("Desktop {} has {} \"{}\", not an ISO-8601 instant; its window is not enforced", server.id(),
+                    DesktopMetadata.EXPIRES, LogSafe.text(value.get()));
+            return null;
+        }
     }
 
     private static String displayName(CloudServer server) {

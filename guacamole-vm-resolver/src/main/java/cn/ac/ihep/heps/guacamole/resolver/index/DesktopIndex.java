@@ -87,6 +87,16 @@ public final class DesktopIndex {
         return result;
     }
 
+    /** Every desktop, in a stable order (by name, then id). */
+    public List<Desktop> all() {
+        List<Desktop> result = new ArrayList<>(byId.values());
+        result.sort((a, b) -> {
+            int byName = String.valueOf(a.name()).compareTo(String.valueOf(b.name()));
+            return byName != 0 ? byName : a.id().compareTo(b.id());
+        });
+        return result;
+    }
+
     public Optional<Desktop> find(String serverId) {
         return Optional.ofNullable(byId.get(serverId));
     }

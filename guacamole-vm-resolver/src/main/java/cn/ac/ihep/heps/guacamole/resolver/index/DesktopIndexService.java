@@ -118,6 +118,27 @@ public class DesktopIndexService implements AutoCloseable {
         return new DesktopLookup(refreshed.desktopsFor(principal), true, ageOf(refreshed));
     }
 
+    /**
+     * Every listed desktop that passes the filter (the desktops a support user may watch), from
+     * the current index and never from Nova; empty before the first listing.
+     */
+    public List<Desktop> matching(java.util.function.Predicate<Desktop> filter) {
+        DesktopIndex index = current.get();
+        return index == null ? List.of() : index.all().stream().filter(filter).toList();
+    }
+
+    /**
+     * The lookup again from a listing no older than the miss-refresh interval: for a user whose
+     * every desktop looked expired, in case a window was extended since the last listing.
+     */
+    public DesktopLookup lookupAfterRefresh(DesktopPrincipal principal) {
+        DesktopIndex refreshed = refreshForMiss();
+        if (refreshed == null) {
+            return DesktopLookup.unavailable();
+        }
+        return new DesktopLookup(refreshed.desktopsFor(principal), true, ageOf(refreshed));
+    }
+
     /** The indexed view of one server, without calling Nova. */
     public java.util.Optional<Desktop> find(String serverId) {
         DesktopIndex index = current.get();

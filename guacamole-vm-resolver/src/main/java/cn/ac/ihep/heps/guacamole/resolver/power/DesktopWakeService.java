@@ -15,6 +15,7 @@ import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.desktop.DesktopTags;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
+import cn.ac.ihep.heps.guacamole.resolver.connection.DesktopNames;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.DesktopIndex;
@@ -42,6 +43,16 @@ import org.slf4j.LoggerFactory;
  * Makes a desktop ready before guacd connects to it: wakes a stopped, shelved, suspended or
  * paused VM, and until the desktop port accepts a TCP connection answers with Guacamole's
  * "upstream unavailable" status (0x0208), which the Guacamole client retries by itself.
+ *
+ * <p>A desktop whose beamtime window has ended ({@code heps.expires}, which the agent keeps
+ * current) is neither woken nor opened: the agent would shelve it again at its next pass. The
+ * user is told when it ended and whom to ask ({@code heps-site-contact}). The window comes from
+ * Nova's metadata, so the check costs no call to the agent.
+ *
+ * <p>Only its owner wakes a desktop; a named user or group member opens it while it runs. Nova
+ * lets nobody change the tags of a shelved VM, so a grant taken away while it was shelved is
+ * still on it until the agent's first pass after it runs again: waking is kept to the one user
+ * no retagging ever removes.
  */
 @Singleton
 public class DesktopWakeService {
@@ -56,6 +67,7 @@ public class DesktopWakeService {
     private final Duration probeTimeout;
     private final Duration wakeRetryInterval;
     private final CaseSensitivity caseSensitivity;
+    private final String siteContact;
 
     /** When a wake action was last sent per server, so client retries do not repeat it. */
     private final Map<String, Instant> lastWake = new ConcurrentHashMap<>();
@@ -92,6 +104,7 @@ public class DesktopWakeService {
         this.probeTimeout = configuration.getPortProbeTimeout();
         this.wakeRetryInterval = configuration.getWakeRetryInterval();
         this.caseSensitivity = configuration.getCaseSensitivity();
+        this.siteContact = configuration.getSiteContact();
     }
 
     /**
@@ -102,6 +115,7 @@ public class DesktopWakeService {
      */
     public Desktop prepare(Desktop known, DesktopPrincipal principal) throws GuacamoleException {
         Desktop desktop = currentState(known, principal);
+        refuseAfterWindow(desktop);
         switch (desktop.state()) {
             case ACTIVE -> {
                 if (desktop.address() != null
@@ -111,10 +125,11 @@ public class DesktopWakeService {
                 }
                 throw starting(desktop, "its desktop port does not answer yet");
             }
-            case SHUTOFF -> wake(desktop, "start", () -> cloud.startServer(desktop.id()));
-            case SHELVED, SHELVED_OFFLOADED -> wake(desktop, "unshelve", () -> cloud.unshelveServer(desktop.id()));
-            case SUSPENDED -> wake(desktop, "resume", () -> cloud.resumeServer(desktop.id()));
-            case PAUSED -> wake(desktop, "unpause", () -> cloud.unpauseServer(desktop.id()));
+            case SHUTOFF -> wake(desktop, principal, "start", () -> cloud.startServer(desktop.id()));
+            case SHELVED, SHELVED_OFFLOADED -> wake(desktop, principal, "unshelve",
+                    () -> cloud.unshelveServer(desktop.id()));
+            case SUSPENDED -> wake(desktop, principal, "resume", () -> cloud.resumeServer(desktop.id()));
+            case PAUSED -> wake(desktop, principal, "unpause", () -> cloud.unpauseServer(desktop.id()));
             case ERROR -> throw failed(desktop);
             case DELETED -> throw gone(desktop);
             default -> throw starting(desktop, "it is " + desktop.state().name().toLowerCase(java.util.Locale.ROOT));
@@ -131,13 +146,15 @@ public class DesktopWakeService {
      */
     public GuacamoleTunnel connect(Desktop known, DesktopPrincipal principal, TunnelOpener open)
             throws GuacamoleException {
-        if (known.state() == ServerState.ACTIVE && known.address() != null
+        if (known.state() == ServerState.ACTIVE && known.address() != null && !known.expiredAt(clock.instant())
                 && probe.accepts(known.address(), profiles.portFor(known.protocol()), probeTimeout)) {
             CompletableFuture<Desktop> check = new CompletableFuture<>();
             try {
                 checks.execute(() -> {
                     try {
-                        check.complete(currentState(known, principal));
+                        Desktop current = currentState(known, principal);
+                        refuseAfterWindow(current);
+                        check.complete(current);
                     } catch (GuacamoleException | RuntimeException e) {
                         check.completeExceptionally(e);
                     }
@@ -180,7 +197,40 @@ public class DesktopWakeService {
         return current;
     }
 
-    private void wake(Desktop desktop, String action, Runnable call) {
+    private boolean ownedBy(Desktop desktop, DesktopPrincipal principal) {
+        String me = caseSensitivity.canonicalizeUsername(principal.username());
+        return desktop.owner().map(caseSensitivity::canonicalizeUsername).filter(me::equals).isPresent();
+    }
+
+    /** A desktop past its beamtime is refused for good (no retry), with when it ended and whom to ask. */
+    private void refuseAfterWindow(Desktop desktop) throws GuacamoleException {
+        if (!desktop.expiredAt(clock.instant())) {
+            return;
+        }
+        logger.info("Desktop {} was not opened: its beamtime ended at {}", desktop.id(), desktop.expiresAt());
+        throw beamtimeEnded(desktop, siteContact);
+    }
+
+    /** The refusal a user sees for a desktop past its beamtime, naming when it ended and whom to ask. */
+    public static GuacamoleException beamtimeEnded(Desktop desktop, String contact) {
+        String ended = DesktopNames.endOf(desktop);
+        return new TranslatableGuacamoleClientException("The beamtime of desktop \"" + desktop.name() + "\" ended at "
+                + ended + " (UTC), so it is no longer started. To use it again, ask " + contact
+                + " to extend the beamtime.", new TranslatableMessage("HEPS_VM_RESOLVER.ERROR_BEAMTIME_ENDED",
+                        Map.of("NAME", desktop.name(), "ENDED", ended, "CONTACT", contact)));
+    }
+
+    private void wake(Desktop desktop, DesktopPrincipal principal, String action, Runnable call)
+            throws GuacamoleException {
+        if (!ownedBy(desktop, principal)) {
+            logger.info("Desktop {} is {}: not woken for \"{}\", who does not own it", desktop.id(), desktop.state(),
+                    LogSafe.text(principal.username()));
+            String owner = desktop.owner().orElse("its owner");
+            throw new TranslatableGuacamoleClientException("Desktop \"" + desktop.name() + "\" is not running. It starts "
+                    + "when its owner (" + owner + ") opens it; you can open it while it runs.",
+                    new TranslatableMessage("HEPS_VM_RESOLVER.ERROR_NOT_OWNER_WAKE",
+                            Map.of("NAME", desktop.name(), "OWNER", owner)));
+        }
         Instant now = clock.instant();
         // Atomic, so two tabs retrying at the same instant send one action between them.
         java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();

@@ -76,6 +76,12 @@ public class LiveSessions {
                 .sorted((a, b) -> b.startedAt().compareTo(a.startedAt())).toList();
     }
 
+    /** The newest session open on this node to the desktop, whoever opened it. */
+    public Optional<LiveSession> newestOn(String desktopId) {
+        return sessionsByTunnel.values().stream().filter(s -> s.desktop().id().equals(desktopId))
+                .max(java.util.Comparator.comparing(LiveSession::startedAt));
+    }
+
     /** Whether the session is still open. */
     public boolean isLive(String tunnelId) {
         return sessionsByTunnel.containsKey(tunnelId);

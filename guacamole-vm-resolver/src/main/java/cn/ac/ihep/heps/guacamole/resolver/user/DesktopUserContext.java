@@ -5,13 +5,18 @@ import cn.ac.ihep.heps.guacamole.resolver.share.DesktopActiveConnection;
 import cn.ac.ihep.heps.guacamole.resolver.share.DesktopSharingProfile;
 import cn.ac.ihep.heps.guacamole.resolver.share.LiveSessions;
 import cn.ac.ihep.heps.guacamole.resolver.share.ShareMode;
+import cn.ac.ihep.heps.guacamole.resolver.support.SupportViewConnection;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.guacamole.GuacamoleException;
 import org.apache.guacamole.net.auth.AbstractUserContext;
+import org.apache.guacamole.net.auth.ActivityRecordSet;
+import org.apache.guacamole.net.auth.ConnectionRecord;
+import org.apache.guacamole.net.auth.permission.SystemPermission;
+import org.apache.guacamole.net.auth.permission.SystemPermissionSet;
+import org.apache.guacamole.net.auth.simple.SimpleSystemPermissionSet;
 import org.apache.guacamole.net.auth.ActiveConnection;
 import org.apache.guacamole.net.auth.AuthenticationProvider;
 import org.apache.guacamole.net.auth.Connection;
@@ -22,10 +27,10 @@ import org.apache.guacamole.net.auth.simple.SimpleDirectory;
 import org.apache.guacamole.net.auth.simple.SimpleUser;
 
 /**
- * A user's desktops as one Guacamole data source. The user may READ each connection and
- * nothing else: no UPDATE or ADMINISTER, so Guacamole never hands out the parameters. The
- * sessions the user has open are their active connections, which is how Guacamole's "Share"
- * menu finds the session to share.
+ * A user's desktops as one Guacamole data source, and for support staff the view-only joins of
+ * the desktops they support. The user may READ each connection and nothing else: no UPDATE or
+ * ADMINISTER, so Guacamole never hands out the parameters. The sessions the user has open are
+ * their active connections, which is how Guacamole's "Share" menu finds the session to share.
  */
 public class DesktopUserContext extends AbstractUserContext {
 
@@ -38,13 +43,25 @@ public class DesktopUserContext extends AbstractUserContext {
     private final Directory<Connection> connections;
     private final Directory<SharingProfile> sharingProfiles;
     private final LiveSessions sessions;
+    private final ActivityRecordSet<ConnectionRecord> history;
 
+    /**
+     * @param history the recorded sessions this user may see
+     * @param auditor whether the user audits the recordings: Guacamole's ADMINISTER and AUDIT
+     *     system permissions on this data source, which is what Guacamole asks of whoever reads its
+     *     history and plays recordings back (guacamole-history-recording-storage offers them to
+     *     administrators only). Nothing here can be changed through them: the directories are
+     *     read-only, and the connections are the auditor's own desktops, if any.
+     */
     public DesktopUserContext(AuthenticationProvider authProvider, String username, List<DesktopConnection> desktops,
-            LiveSessions sessions) {
+            List<SupportViewConnection> watchable, LiveSessions sessions, ActivityRecordSet<ConnectionRecord> history,
+            boolean auditor) {
         this.authProvider = authProvider;
         this.username = username;
         this.sessions = sessions;
-        Collection<Connection> asConnections = List.copyOf(desktops);
+        this.history = history;
+        List<Connection> asConnections = new ArrayList<>(desktops);
+        asConnections.addAll(watchable);
         this.connections = new SimpleDirectory<>(asConnections);
         List<SharingProfile> profiles = new ArrayList<>();
         for (DesktopConnection desktop : desktops) {
@@ -54,9 +71,34 @@ public class DesktopUserContext extends AbstractUserContext {
             }
         }
         this.sharingProfiles = new SimpleDirectory<>(profiles);
-        Set<String> identifiers = desktops.stream().map(DesktopConnection::getIdentifier)
+        Set<String> identifiers = asConnections.stream().map(Connection::getIdentifier)
                 .collect(Collectors.toUnmodifiableSet());
-        this.self = new SimpleUser(username, identifiers, Set.of(DEFAULT_ROOT_CONNECTION_GROUP));
+        this.self = new DesktopUser(username, identifiers, auditor);
+    }
+
+    /** Read-only permissions on the user's desktops, and the auditor's system permissions. */
+    private static final class DesktopUser extends SimpleUser {
+        private final boolean auditor;
+
+        @SuppressWarnings("deprecation") // SimpleUser's READ-permission constructor, the one meant for this
+        DesktopUser(String username, Set<String> connections, boolean auditor) {
+            super(username, connections, Set.of(DEFAULT_ROOT_CONNECTION_GROUP));
+            this.auditor = auditor;
+        }
+
+        @Override
+        public SystemPermissionSet getSystemPermissions() {
+            if (!auditor) {
+                return new SimpleSystemPermissionSet();
+            }
+            return new SimpleSystemPermissionSet(Set.of(new SystemPermission(SystemPermission.Type.ADMINISTER),
+                    new SystemPermission(SystemPermission.Type.AUDIT)));
+        }
+    }
+
+    @Override
+    public ActivityRecordSet<ConnectionRecord> getConnectionHistory() {
+        return history;
     }
 
     @Override

@@ -21,10 +21,10 @@ import java.util.concurrent.TimeUnit;
  * and its Authorization header and answers with the limits it is given, or stalls (reads the
  * request, never answers) until told to answer again.
  */
-final class AgentStandIn implements AutoCloseable {
+public final class AgentStandIn implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Received(String authorization, JsonNode report) {
+    public record Received(String authorization, JsonNode report) {
     }
 
     private final HttpServer server;
@@ -32,7 +32,7 @@ final class AgentStandIn implements AutoCloseable {
     private volatile String answer = "{\"limits\": []}";
     private volatile CountDownLatch stall = new CountDownLatch(0);
 
-    AgentStandIn() throws IOException {
+    public AgentStandIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.createContext("/v1/desktop-activity", exchange -> {
             byte[] body;
@@ -61,25 +61,25 @@ final class AgentStandIn implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    void answer(String json) {
+    public void answer(String json) {
         this.answer = json;
     }
 
     /** From now on requests are read but not answered, until {@link #resume}. */
-    void stall() {
+    public void stall() {
         stall = new CountDownLatch(1);
     }
 
-    void resume() {
+    public void resume() {
         stall.countDown();
     }
 
     /** The next report received, waiting up to {@code timeout}; fails when none comes. */
-    Received next(Duration timeout) throws InterruptedException {
+    public Received next(Duration timeout) throws InterruptedException {
         Received report = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (report == null) {
             throw new AssertionError("no activity report within " + timeout);
@@ -88,7 +88,7 @@ final class AgentStandIn implements AutoCloseable {
     }
 
     /** The next report that carries any event, skipping the periodic ones without. */
-    Received nextWithEvents(Duration timeout) throws InterruptedException {
+    public Received nextWithEvents(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Received report = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
@@ -98,7 +98,7 @@ final class AgentStandIn implements AutoCloseable {
         }
     }
 
-    void drain() {
+    public void drain() {
         received.clear();
     }
 

@@ -10,7 +10,12 @@ import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.PropertiesEnvironment;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordedSession;
+import cn.ac.ihep.heps.guacamole.resolver.recording.SessionRecord;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 import java.util.Set;
 import org.apache.guacamole.GuacamoleException;
 import org.apache.guacamole.GuacamoleServerException;
@@ -66,17 +71,26 @@ class ConnectionProfileFactoryTest {
     }
 
     @Test
-    void recordingAndSiteOverridesApply() throws Exception {
-        GuacamoleConfiguration config = build(new PropertiesEnvironment()
+    void aRecordedSessionIsWrittenToItsDirectoryUnderItsIdAndSiteOverridesApply() throws Exception {
+        PropertiesEnvironment environment = new PropertiesEnvironment()
                 .set("heps-recording-path", "/var/lib/guacamole/recordings")
+                .set("heps-recording-include-keys", "true")
                 .set("heps-rdp-security", "nla")
                 .set("heps-rdp-certificate-policy", "fingerprints")
                 .set("heps-rdp-cert-fingerprints", "sha256:AA, sha256:BB")
-                .set("heps-rdp-parameters", "server-layout=de-de-qwertz; enable-font-smoothing=true"), WINDOWS);
-        Map<String, String> parameters = config.getParameters();
-        assertEquals("/var/lib/guacamole/recordings", parameters.get("recording-path"));
-        assertEquals("${GUAC_DATE}-${GUAC_TIME}-${GUAC_USERNAME}", parameters.get("recording-name"));
+                .set("heps-rdp-parameters", "server-layout=de-de-qwertz; enable-font-smoothing=true");
+        RecordedSession session = new RecordedSession(new SessionRecord(UUID.fromString(
+                "0f8e2c44-6f42-4b8e-9f3c-1d2a3b4c5d6e"), "5f0c-win", "b1-win", "alice", null, Instant.EPOCH, null),
+                Path.of("/var/lib/guacamole/recordings/5f0c-win/1970-01-01"));
+        Map<String, String> parameters = new ConnectionProfileFactory(new ConfigurationService(environment))
+                .configurationFor(WINDOWS, "alice", session).getParameters();
+        assertEquals("/var/lib/guacamole/recordings/5f0c-win/1970-01-01", parameters.get("recording-path"));
+        assertEquals("0f8e2c44-6f42-4b8e-9f3c-1d2a3b4c5d6e", parameters.get("recording-name"));
         assertEquals("true", parameters.get("create-recording-path"));
+        assertEquals("true", parameters.get("recording-include-keys"));
+        assertTrue(!parameters.containsKey("recording-exclude-mouse"));
+        // The same desktop unrecorded, the path set or not: no recording parameter at all.
+        assertTrue(build(environment, WINDOWS).getParameters().keySet().stream().noneMatch(k -> k.contains("recording")));
         assertEquals("nla", parameters.get("security"));
         assertEquals("sha256:AA,sha256:BB", parameters.get("cert-fingerprints"));
         assertTrue(!parameters.containsKey("cert-tofu"));

@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.guacamole.resolver.connection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
@@ -13,6 +14,11 @@ import cn.ac.ihep.heps.testsupport.guacd.GuacdArguments;
 import cn.ac.ihep.heps.testsupport.guacd.GuacdFake;
 import cn.ac.ihep.heps.testsupport.guacd.GuacdHandshake;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.UUID;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -27,6 +33,7 @@ import org.apache.guacamole.protocol.GuacamoleClientInformation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A resolved connection's connect() goes through Guacamole's own handshake code to a guacd fake. */
 class GuacdHandshakeTest {
@@ -37,6 +44,8 @@ class GuacdHandshakeTest {
     private ServerSocket desktopPort;
     private InMemoryCloud cloud;
     private PropertiesEnvironment environment;
+    @TempDir
+    Path recordings;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -57,7 +66,8 @@ class GuacdHandshakeTest {
                 .set("heps-vnc-port", port)
                 .set("heps-rdp-port", port)
                 .set("heps-rdp-domain", "IHEP")
-                .set("heps-recording-path", "/srv/recordings");
+                .set("heps-recording-path", recordings.toString())
+                .set("recording-search-path", recordings.resolve("history").toString());
     }
 
     @AfterEach
@@ -102,10 +112,9 @@ class GuacdHandshakeTest {
         expected.put("encodings", "raw copyrect");
         expected.put("color-depth", "24");
         expected.put("password", new VncPasswordDerivation(SECRET).passwordFor("7c1d-linux"));
-        expected.put("recording-path", "/srv/recordings");
-        expected.put("recording-name", "20260101-120000-alice");
         expected.put("create-recording-path", "true");
-        assertEquals(expected, sorted(handshake.setParameters()));
+        Map<String, String> sent = withoutRecordingPlace(handshake, "7c1d-linux");
+        assertEquals(expected, sorted(sent));
         assertEquals(List.of("1920", "1080", "96"), handshake.size());
         assertEquals(List.of("audio/L16"), handshake.audioMimetypes());
         assertEquals(List.of("image/png", "image/jpeg", "image/webp"), handshake.imageMimetypes());
@@ -127,12 +136,10 @@ class GuacdHandshakeTest {
         expected.put("security", "any");
         expected.put("cert-tofu", "true");
         expected.put("disable-gfx", "false");
-        expected.put("recording-path", "/srv/recordings");
-        expected.put("recording-name", "20260101-120000-dave");
         expected.put("create-recording-path", "true");
         expected.put("resize-method", "display-update");
         expected.put("normalize-clipboard", "windows");
-        assertEquals(sorted(expected), sorted(handshake.setParameters()));
+        assertEquals(sorted(expected), sorted(withoutRecordingPlace(handshake, "3e9f-windows")));
         assertEquals("", handshake.parameters().get("password"), "Guacamole prompts for the password");
     }
 
@@ -152,6 +159,20 @@ class GuacdHandshakeTest {
                 tunnel.close();
             }
         }
+    }
+
+    /**
+     * The parameters without recording-path and recording-name, after checking those: the
+     * desktop's directory of the day (UTC) and the session's id, whose history entry is there.
+     */
+    private Map<String, String> withoutRecordingPlace(GuacdHandshake handshake, String serverId) {
+        Map<String, String> sent = new LinkedHashMap<>(handshake.setParameters());
+        Path day = recordings.resolve(serverId).resolve(LocalDate.now(ZoneOffset.UTC).toString());
+        assertEquals(day.toString(), sent.remove("recording-path"));
+        String name = sent.remove("recording-name");
+        assertEquals(name, UUID.fromString(name).toString());
+        assertTrue(Files.isRegularFile(day.resolve(name + ".json")), "the session's history entry is beside it");
+        return sent;
     }
 
     private static Map<String, String> sorted(Map<String, String> parameters) {

@@ -73,4 +73,20 @@ class DesktopFactoryTest {
         cloud.setDown(false);
         assertEquals(DesktopProtocol.RDP, factory.desktopFor(server("win-img", Map.of(), Map.of(), null)).protocol());
     }
+
+    @Test
+    void theBeamlineAndTheEndOfTheWindowComeFromTheAgentsMetadata() throws Exception {
+        DesktopFactory factory = factory(new PropertiesEnvironment());
+        Desktop desktop = factory.desktopFor(server("img", Map.of("heps.protocol", "vnc", "heps.beamline", "nanoprobe",
+                "heps.expires", "2026-12-01T20:00:00Z"), Map.of(), null));
+        assertEquals("nanoprobe", desktop.beamline());
+        assertEquals(Instant.parse("2026-12-01T20:00:00Z"), desktop.expiresAt());
+        assertEquals(java.util.Optional.of("alice"), desktop.owner());
+
+        Desktop unreadable = factory.desktopFor(server("img", Map.of("heps.protocol", "vnc", "heps.beamline", " ",
+                "heps.expires", "next friday"), Map.of(), null));
+        assertNull(unreadable.beamline());
+        assertNull(unreadable.expiresAt(), "a window that cannot be read is not enforced");
+        assertEquals(false, unreadable.expiredAt(Instant.MAX));
+    }
 }

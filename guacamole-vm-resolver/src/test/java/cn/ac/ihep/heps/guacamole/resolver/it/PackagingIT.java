@@ -47,6 +47,32 @@ class PackagingIT {
     }
 
     @Test
+    void everyWebPartTheManifestNamesIsInTheJarAndTheNoticesAreTranslated() throws IOException {
+        try (JarFile jar = new JarFile(BuiltExtension.jar().toFile())) {
+            JsonNode manifest = JSON.readTree(jar.getInputStream(jar.getEntry("guac-manifest.json")));
+            List<String> parts = new ArrayList<>();
+            for (String kind : List.of("js", "css", "html")) {
+                manifest.get(kind).forEach(part -> parts.add(part.asText()));
+            }
+            assertTrue(parts.contains("heps-recording-notice.js"), parts::toString);
+            for (String part : parts) {
+                assertNotNull(jar.getEntry(part), part + " is named in the manifest but not in the jar");
+            }
+            String notice = new String(jar.getInputStream(jar.getEntry("heps-recording-notice.js")).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            JsonNode english = JSON.readTree(jar.getInputStream(jar.getEntry("translations/en.json")));
+            java.util.regex.Matcher keys = java.util.regex.Pattern.compile("'HEPS_VM_RESOLVER\\.([A-Z_]+)'").matcher(notice);
+            int found = 0;
+            while (keys.find()) {
+                found++;
+                assertTrue(english.at("/HEPS_VM_RESOLVER/" + keys.group(1)).isTextual(), keys.group(1) + " untranslated");
+            }
+            assertEquals(4, found, "the notice's title, text and two actions");
+            assertTrue(notice.contains("'heps-recorded'"), "the notice reads the attribute the connections carry");
+        }
+    }
+
+    @Test
     void dependenciesAreBundledAtTheRootAndTheWebApplicationsOwnNever() throws IOException {
         List<String> rootJars = new ArrayList<>();
         List<String> classes = new ArrayList<>();

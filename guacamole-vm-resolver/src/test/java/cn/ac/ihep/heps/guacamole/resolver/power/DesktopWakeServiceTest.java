@@ -50,7 +50,8 @@ class DesktopWakeServiceTest {
         desktopPort = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         ConfigurationService configuration = new ConfigurationService(new PropertiesEnvironment()
                 .set("heps-vnc-port", Integer.toString(desktopPort.getLocalPort()))
-                .set("heps-rdp-port", Integer.toString(desktopPort.getLocalPort())));
+                .set("heps-rdp-port", Integer.toString(desktopPort.getLocalPort()))
+                .set("heps-site-contact", "the HEPS user office (users@heps.example)"));
         desktops = new DesktopFactory(cloud, configuration);
         wake = new DesktopWakeService(cloud, desktops, new ConnectionProfileFactory(configuration), new PortProbe(),
                 clock, configuration);
@@ -149,6 +150,63 @@ class DesktopWakeServiceTest {
         assertEquals("vm-1", wake.prepare(desktop, ALICE).id());
         Desktop stopped = put(ServerState.SHUTOFF, "127.0.0.1");
         assertStarting(() -> wake.prepare(stopped, ALICE));
+    }
+
+    private Desktop putWithWindow(ServerState state, Instant expires) {
+        cloud.put(InMemoryCloud.server("vm-1", "alice-desktop", state, "127.0.0.1",
+                Set.of("heps-desktop", "heps-owner:alice", "heps-user:bob"),
+                Map.of("heps.protocol", "vnc", "heps.expires", expires.toString(), "heps.beamline", "b1")));
+        return desktops.desktopFor(cloud.get("vm-1"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"SHELVED_OFFLOADED", "SHUTOFF", "ACTIVE"})
+    void aDesktopPastItsBeamtimeIsNotWokenNorOpenedAndTheUserIsToldWhenItEndedAndWhomToAsk(ServerState state) {
+        Desktop desktop = putWithWindow(state, clock.instant().minusSeconds(60));
+        GuacamoleException e = assertThrows(GuacamoleClientException.class, () -> wake.prepare(desktop, ALICE));
+        assertEquals("HEPS_VM_RESOLVER.ERROR_BEAMTIME_ENDED", ((Translatable) e).getTranslatableMessage().getKey());
+        assertEquals(Map.of("NAME", "alice-desktop", "ENDED", "2025-12-31 23:59",
+                "CONTACT", "the HEPS user office (users@heps.example)"),
+                ((Translatable) e).getTranslatableMessage().getVariables());
+        assertTrue(e.getMessage().contains("2025-12-31 23:59") && e.getMessage().contains("users@heps.example"),
+                e.getMessage());
+        assertEquals(GuacamoleStatus.CLIENT_BAD_REQUEST, e.getStatus(), "not a status the client retries");
+        assertEquals(List.of(), cloud.actions(), "nothing is woken");
+        assertThrows(GuacamoleClientException.class, () -> wake.connect(desktop, ALICE, ready -> {
+            throw new AssertionError("guacd must not be asked to connect");
+        }));
+    }
+
+    @Test
+    void aWindowExtendedSinceTheListingIsReadFromNovaAndTheDesktopWoken() throws Exception {
+        Desktop listed = putWithWindow(ServerState.SHELVED_OFFLOADED, clock.instant().minusSeconds(60));
+        putWithWindow(ServerState.SHELVED_OFFLOADED, clock.instant().plus(Duration.ofHours(4)));
+        assertStarting(() -> wake.prepare(listed, ALICE));
+        assertEquals(List.of("unshelve:vm-1"), cloud.actions());
+    }
+
+    @Test
+    void theWindowEndsAtItsInstantAndADesktopWithoutOneNeverExpires() throws Exception {
+        Desktop endsNow = putWithWindow(ServerState.ACTIVE, clock.instant());
+        assertThrows(GuacamoleClientException.class, () -> wake.prepare(endsNow, ALICE));
+        Desktop endsLater = putWithWindow(ServerState.ACTIVE, clock.instant().plusSeconds(1));
+        assertEquals("vm-1", wake.prepare(endsLater, ALICE).id());
+        assertEquals("vm-1", wake.prepare(put(ServerState.ACTIVE, "127.0.0.1"), ALICE).id());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"SHUTOFF", "SHELVED_OFFLOADED", "SUSPENDED", "PAUSED"})
+    void onlyItsOwnerWakesADesktopOthersOpenItWhileItRuns(ServerState state) throws Exception {
+        DesktopPrincipal bob = new DesktopPrincipal("bob", Set.of());
+        Desktop asleep = putWithWindow(state, clock.instant().plus(Duration.ofHours(1)));
+        GuacamoleException e = assertThrows(GuacamoleClientException.class, () -> wake.prepare(asleep, bob));
+        assertEquals("HEPS_VM_RESOLVER.ERROR_NOT_OWNER_WAKE", ((Translatable) e).getTranslatableMessage().getKey());
+        assertTrue(e.getMessage().contains("owner (alice)"), e.getMessage());
+        assertEquals(List.of(), cloud.actions(), "a grant Nova may not have let the agent remove wakes nothing");
+
+        assertStarting(() -> wake.prepare(asleep, ALICE));
+        assertEquals(1, cloud.actions().size());
+        assertEquals("vm-1", wake.prepare(asleep, bob).id(), "running: the named user opens it");
     }
 
     private static void assertStarting(org.junit.jupiter.api.function.Executable call) {

@@ -89,6 +89,49 @@ class DesktopUserContextServiceTest {
         }
     }
 
+    private static InMemoryCloud cloudWithWindows(java.time.Instant aliceEnds, java.time.Instant otherEnds) {
+        InMemoryCloud cloud = new InMemoryCloud();
+        cloud.put(InMemoryCloud.server("vm-a", "alice-desktop", ServerState.SHELVED_OFFLOADED, "10.0.0.5",
+                Set.of("heps-desktop", "heps-owner:alice"),
+                Map.of("heps.protocol", "vnc", "heps.expires", aliceEnds.toString())));
+        cloud.put(InMemoryCloud.server("vm-c", "alice-second", ServerState.ACTIVE, "10.0.0.7",
+                Set.of("heps-desktop", "heps-owner:alice"),
+                Map.of("heps.protocol", "vnc", "heps.expires", otherEnds.toString())));
+        return cloud;
+    }
+
+    @Test
+    void aUserWhoseEveryBeamtimeHasEndedIsToldAtLoginWhenItEndedAndWhomToAsk() throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        java.time.Instant latest = now.minusSeconds(3600);
+        try (ResolverFixture fixture = ResolverFixture.start(cloudWithWindows(now.minusSeconds(7200), latest),
+                new PropertiesEnvironment().set("heps-site-contact", "the beamline office, ext. 4242"))) {
+            org.apache.guacamole.GuacamoleClientException e = assertThrows(
+                    org.apache.guacamole.GuacamoleClientException.class,
+                    () -> fixture.provider().getUserContext(new TestUser("alice", Set.of())));
+            assertEquals("HEPS_VM_RESOLVER.ERROR_BEAMTIME_ENDED", ((Translatable) e).getTranslatableMessage().getKey());
+            assertEquals("alice-second", ((Map<?, ?>) ((Translatable) e).getTranslatableMessage().getVariables()).get("NAME"),
+                    "the latest window is the one named");
+            assertTrue(e.getMessage().contains("the beamline office, ext. 4242"), e.getMessage());
+            assertTrue(e.getMessage().contains(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
+                    .format(latest.atOffset(java.time.ZoneOffset.UTC))), e.getMessage());
+        }
+    }
+
+    @Test
+    void aDesktopWhoseBeamtimeEndedSaysSoInTheListBesideOneStillInItsWindow() throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        try (ResolverFixture fixture = ResolverFixture.start(cloudWithWindows(now.minusSeconds(7200),
+                now.plusSeconds(3600)), new PropertiesEnvironment().set("heps-site-contact", "the user office"))) {
+            UserContext context = fixture.provider().getUserContext(new TestUser("alice", Set.of()));
+            assertEquals(Set.of("vm-a", "vm-c"), context.getConnectionDirectory().getIdentifiers());
+            String ended = context.getConnectionDirectory().get("vm-a").getName();
+            assertTrue(ended.startsWith("alice-desktop (beamtime ended ") && ended.endsWith(
+                    " UTC: ask the user office to extend it)"), ended);
+            assertEquals("alice-second", context.getConnectionDirectory().get("vm-c").getName());
+        }
+    }
+
     @Test
     void theAnonymousUserGetsNoContext() throws Exception {
         try (ResolverFixture fixture = ResolverFixture.start(cloudWithDesktops(), new PropertiesEnvironment())) {
