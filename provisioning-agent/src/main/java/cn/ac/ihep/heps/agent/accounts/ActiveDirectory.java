@@ -15,8 +15,6 @@ import com.unboundid.ldap.sdk.RootDSE;
 import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,32 +30,49 @@ import java.util.TreeMap;
  * the same numbers as LDAP, which is what lets storage (Samba idmap_ad, sssd) map an AD identity
  * to the LDAP one. Groups are {@code group} objects with {@code gidNumber} and {@code member} DNs.
  *
- * <p>AD enables a user only when it has a password. The facility's unified authentication owns
- * passwords, so each new user gets a long random one that is sent once, over LDAPS (AD refuses
- * {@code unicodePwd} otherwise), and never stored or logged.
+ * <p>AD enables a user only when it has a password. Each new user gets a long random one, sent
+ * over LDAPS (AD refuses {@code unicodePwd} otherwise) and never logged: with RDP single sign-on
+ * the one {@link AccountPasswords} keeps and rotates, otherwise one nobody keeps.
+ *
+ * <p>Computer accounts for Windows desktops ({@code computer} objects, {@code sAMAccountName}
+ * {@code <NAME>$}) are pre-staged here with a random one-time password ({@link ComputerAccounts}).
  */
 final class ActiveDirectory implements AccountDirectory {
     /** NORMAL_ACCOUNT: enabled. */
     static final int ENABLED_ACCOUNT = 512;
+    /** WORKSTATION_TRUST_ACCOUNT: an enabled member computer. */
+    static final int WORKSTATION_ACCOUNT = 4096;
+    /** AD's limit for a computer's name (NetBIOS), without the trailing $. */
+    static final int MAX_COMPUTER_NAME = 15;
     /** AD's limit for the pre-Windows 2000 logon name. */
     static final int MAX_SAM_ACCOUNT_NAME = 20;
-    private static final String PASSWORD_CHARACTERS =
-            "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.:!+*%";
-    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The password a new account is created with. */
+    interface InitialPasswords {
+        String forNewAccount(String username);
+    }
 
     private final LDAPConnection connection;
     private final DirectoryServer server;
     private final String upnSuffix;
     private final String domainDn;
+    private final InitialPasswords initialPasswords;
 
-    private ActiveDirectory(LDAPConnection connection, DirectoryServer server, String upnSuffix, String domainDn) {
+    private ActiveDirectory(LDAPConnection connection, DirectoryServer server, String upnSuffix, String domainDn,
+            InitialPasswords initialPasswords) {
         this.connection = connection;
         this.server = server;
         this.upnSuffix = upnSuffix;
         this.domainDn = domainDn;
+        this.initialPasswords = initialPasswords;
     }
 
+    /** New accounts get a random password nobody keeps. */
     static ActiveDirectory connect(DirectoryServer server, String upnSuffix) {
+        return connect(server, upnSuffix, username -> AdPasswords.random());
+    }
+
+    static ActiveDirectory connect(DirectoryServer server, String upnSuffix, InitialPasswords initialPasswords) {
         LDAPConnection connection = DirectoryConnections.open(server, "AD");
         String domainDn = server.accountsDn();
         try {
@@ -71,7 +86,12 @@ final class ActiveDirectory implements AccountDirectory {
             throw new DirectoryException("AD at " + server.url() + " did not answer the root DSE: "
                     + DirectoryConnections.describe(e) + " (retried next pass)", e);
         }
-        return new ActiveDirectory(connection, server, upnSuffix, domainDn);
+        return new ActiveDirectory(connection, server, upnSuffix, domainDn, initialPasswords);
+    }
+
+    /** The domain's naming context, e.g. DC=heps,DC=test. */
+    String domainDn() {
+        return domainDn;
     }
 
     @Override
@@ -102,23 +122,61 @@ final class ActiveDirectory implements AccountDirectory {
                 new Attribute("gidNumber", Integer.toString(account.gidNumber())),
                 new Attribute("unixHomeDirectory", account.homeDirectory()),
                 new Attribute("loginShell", account.loginShell()),
-                new Attribute("unicodePwd", quotedUtf16(randomPassword())),
+                new Attribute("unicodePwd", AdPasswords.quotedUtf16(initialPasswords.forNewAccount(account.username()))),
                 new Attribute("userAccountControl", Integer.toString(ENABLED_ACCOUNT))));
         return dn;
     }
 
-    /** 40 random characters from four classes, so any AD complexity policy accepts it. */
-    static String randomPassword() {
-        StringBuilder password = new StringBuilder("Aa1-");
-        for (int i = 0; i < 36; i++) {
-            password.append(PASSWORD_CHARACTERS.charAt(RANDOM.nextInt(PASSWORD_CHARACTERS.length())));
-        }
-        return password.toString();
+    /**
+     * Replaces the user's password (an administrator's reset: no old password needed). Throws
+     * NO_SUCH_OBJECT when there is no such user.
+     */
+    void setPassword(String username, String password) throws LDAPException {
+        ObservedEntry account = findAccount(username).orElseThrow(() -> new LDAPException(ResultCode.NO_SUCH_OBJECT,
+                "AD has no user with sAMAccountName '" + username + "'"));
+        connection.modify(account.dn(), new Modification(ModificationType.REPLACE, "unicodePwd",
+                AdPasswords.quotedUtf16(password)));
     }
 
-    /** AD's unicodePwd: the password in double quotes, encoded UTF-16LE. */
-    static byte[] quotedUtf16(String password) {
-        return ("\"" + password + "\"").getBytes(StandardCharsets.UTF_16LE);
+    /**
+     * Makes the computer account {@code CN=<name>,<ou>} (sAMAccountName {@code <NAME>$}) an enabled
+     * workstation with this password: creates it, or resets the one of that name in that OU (a
+     * desktop made again for the same member and experiment has the same name). One of that name
+     * elsewhere is refused. Returns its DN.
+     */
+    String prestageComputer(String name, String organizationalUnit, String dnsHostName, String password)
+            throws LDAPException {
+        if (name.length() > MAX_COMPUTER_NAME || !name.matches("[A-Za-z0-9-]+")) {
+            throw new LDAPException(ResultCode.CONSTRAINT_VIOLATION, "'" + name + "' is not a computer name AD "
+                    + "accepts (at most " + MAX_COMPUTER_NAME + " letters, digits and '-')");
+        }
+        String account = name.toUpperCase(java.util.Locale.ROOT) + "$";
+        Optional<ObservedEntry> existing = findOne(Filter.createANDFilter(
+                Filter.createEqualityFilter("objectClass", "computer"),
+                Filter.createEqualityFilter("sAMAccountName", account)));
+        byte[] unicodePwd = AdPasswords.quotedUtf16(password);
+        if (existing.isPresent() && !new DN(existing.get().dn()).getParent().equals(new DN(organizationalUnit))) {
+            // Not one the agent made: someone else's computer is never reset.
+            throw new LDAPException(ResultCode.ENTRY_ALREADY_EXISTS, "a computer account " + account + " exists "
+                    + "outside " + organizationalUnit + " (" + existing.get().dn() + "); the agent leaves it alone");
+        }
+        if (existing.isPresent()) {
+            connection.modify(existing.get().dn(),
+                    new Modification(ModificationType.REPLACE, "unicodePwd", unicodePwd),
+                    new Modification(ModificationType.REPLACE, "userAccountControl",
+                            Integer.toString(WORKSTATION_ACCOUNT)));
+            return existing.get().dn();
+        }
+        String dn = new DN(new RDN("CN", name.toUpperCase(java.util.Locale.ROOT)), new DN(organizationalUnit))
+                .toString();
+        connection.add(new Entry(dn,
+                new Attribute("objectClass", "top", "person", "organizationalPerson", "user", "computer"),
+                new Attribute("cn", name.toUpperCase(java.util.Locale.ROOT)),
+                new Attribute("sAMAccountName", account),
+                new Attribute("dNSHostName", dnsHostName),
+                new Attribute("unicodePwd", unicodePwd),
+                new Attribute("userAccountControl", Integer.toString(WORKSTATION_ACCOUNT))));
+        return dn;
     }
 
     @Override

@@ -57,6 +57,8 @@ public final class DirectoryAccounts {
     private final AuditLog audit;
     private final AccountSettings settings;
     private final Clock clock;
+    /** Null: new AD accounts get a password nobody keeps (no single sign-on). */
+    private final AccountPasswords passwords;
     private final AccountNumbers numbers = new AccountNumbers();
     /** What the last pass without conflicts or errors left in the directories, and when. */
     private Desired lastClean;
@@ -64,11 +66,18 @@ public final class DirectoryAccounts {
 
     public DirectoryAccounts(Database database, ExperimentRepository experiments, AuditLog audit,
             AccountSettings settings, Clock clock) {
+        this(database, experiments, audit, settings, clock, null);
+    }
+
+    /** With the sign-in passwords of the AD accounts it creates kept by {@code passwords}. */
+    public DirectoryAccounts(Database database, ExperimentRepository experiments, AuditLog audit,
+            AccountSettings settings, Clock clock, AccountPasswords passwords) {
         this.database = database;
         this.experiments = experiments;
         this.audit = audit;
         this.settings = settings;
         this.clock = clock;
+        this.passwords = passwords;
     }
 
     public boolean enabled() {
@@ -141,7 +150,9 @@ public final class DirectoryAccounts {
         List<AccountDirectory> directories = new ArrayList<>();
         try {
             settings.ldap().ifPresent(server -> directories.add(PosixDirectory.connect(server)));
-            settings.ad().ifPresent(server -> directories.add(ActiveDirectory.connect(server, settings.upnSuffix())));
+            settings.ad().ifPresent(server -> directories.add(passwords == null
+                    ? ActiveDirectory.connect(server, settings.upnSuffix())
+                    : ActiveDirectory.connect(server, settings.upnSuffix(), passwords::forNewAccount)));
             Pass pass = new Pass(directories);
             for (String username : desired.groupsByUser().keySet()) {
                 pass.account(username);
@@ -253,6 +264,9 @@ public final class DirectoryAccounts {
                 Optional<ObservedEntry> entry = seen.get(directory);
                 if (entry.isEmpty()) {
                     String dn = directory.createAccount(account);
+                    if (passwords != null && directory instanceof ActiveDirectory) {
+                        passwords.accountCreated(username);
+                    }
                     accountDns.get(directory).put(username, dn);
                     change(directory.side() + "-account-created", subject, directory.side() + " account " + dn
                             + " uidNumber=" + account.uidNumber() + " gidNumber=" + account.gidNumber());

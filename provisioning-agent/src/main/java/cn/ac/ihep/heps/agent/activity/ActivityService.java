@@ -8,6 +8,10 @@ import cn.ac.ihep.heps.common.activity.ActivityAnswer;
 import cn.ac.ihep.heps.common.activity.ActivityReport;
 import cn.ac.ihep.heps.common.activity.ActivityReport.OpenDesktop;
 import cn.ac.ihep.heps.common.activity.ActivityReport.SessionEvent;
+import cn.ac.ihep.heps.common.activity.ActivityReport.SessionJoin;
+import cn.ac.ihep.heps.agent.desktop.Desktop;
+import cn.ac.ihep.heps.agent.store.AuditLog;
+import cn.ac.ihep.heps.agent.store.DesktopRepository;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -22,13 +26,18 @@ import java.util.regex.Pattern;
  * Receives the Guacamole nodes' {@link ActivityReport}s ({@code POST /v1/desktop-activity}):
  * checks each field, keeps the node's latest picture of its open connections, moves each
  * desktop's last connect, disconnect and input times forward, and answers with the disconnect
- * limits of the desktops the node has open. A report older than one already stored (a lower
- * sequence from the same node instance) changes nothing. Times later than the agent's clock
- * are taken as now, so a node whose clock runs ahead cannot keep a desktop looking used.
+ * limits of the desktops the node has open. Every join of someone else's session it reports
+ * (support staff watching, a share link) is written to the audit log in the same transaction.
+ * A report older than one already stored (a lower sequence from the same node instance)
+ * changes nothing. Times later than the agent's clock are taken as now, so a node whose clock
+ * runs ahead cannot keep a desktop looking used.
  */
 public final class ActivityService {
 
     private static final Pattern NODE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    private static final Set<String> JOIN_KINDS = Set.of(SessionJoin.SUPPORT_VIEW, SessionJoin.SHARE_VIEW,
+            SessionJoin.SHARE_FULL);
+    private static final int MAX_ADDRESS = 64;
     private static final int MAX_ID = 64;
 
     /** A report with bad fields; each is named. */
@@ -48,8 +57,11 @@ public final class ActivityService {
 
     private final Database database;
     private final ActivityRepository activity;
+    private final DesktopRepository desktops = new DesktopRepository();
+    private final AuditLog audit = new AuditLog();
     private final BearerTokens tokens;
     private final DisconnectLimits limits;
+    private final SessionEnds sessionEnds;
     private final Clock clock;
 
     /**
@@ -58,10 +70,17 @@ public final class ActivityService {
      */
     public ActivityService(Database database, ActivityRepository activity, BearerTokens tokens,
             DisconnectLimits limits, Clock clock) {
+        this(database, activity, tokens, limits, SessionEnds.IGNORED, clock);
+    }
+
+    /** @param sessionEnds told of each session that ended (the sign-in password of its owner is changed) */
+    public ActivityService(Database database, ActivityRepository activity, BearerTokens tokens,
+            DisconnectLimits limits, SessionEnds sessionEnds, Clock clock) {
         this.database = database;
         this.activity = activity;
         this.tokens = tokens;
         this.limits = limits;
+        this.sessionEnds = sessionEnds;
         this.clock = clock;
     }
 
@@ -79,15 +98,33 @@ public final class ActivityService {
                     && stored.get().sequence() >= report.sequence()) {
                 return null; // Late: a newer report of this node is already stored.
             }
+            Set<String> openBefore = new HashSet<>(activity.openOn(c, report.node()));
             activity.replace(c, new ActivityRepository.Node(report.node(), report.instance(), report.sequence(),
                     report.complete(), report.dropped(), now), stored.isPresent(), checked.desktops());
             for (ActivityRepository.OpenDesktop open : checked.desktops()) {
                 activity.advance(c, open.serverId(), ActivityRepository.Column.INPUT, open.lastInputAt());
             }
+            Set<String> ended = new HashSet<>(openBefore);
+            checked.desktops().forEach(open -> ended.remove(open.serverId()));
             for (Event event : checked.events()) {
                 activity.advance(c, event.serverId(), event.opened() ? ActivityRepository.Column.CONNECTED
                         : ActivityRepository.Column.DISCONNECTED, event.at());
                 activity.advance(c, event.serverId(), ActivityRepository.Column.INPUT, event.lastInputAt());
+                if (!event.opened()) {
+                    ended.add(event.serverId());
+                }
+            }
+            for (String serverId : ended) {
+                sessionEnds.sessionEnded(c, serverId, now);
+            }
+            for (Join join : checked.joins()) {
+                String subject = desktops.findByServerId(c, join.serverId()).map(Desktop::auditSubject)
+                        .orElse("server/" + join.serverId());
+                String actor = SessionJoin.SUPPORT_VIEW.equals(join.via()) ? join.user() : "share-link";
+                String action = SessionJoin.SUPPORT_VIEW.equals(join.via()) ? "desktop.view.support"
+                        : "desktop.join." + join.via();
+                audit.record(c, join.at(), actor, action, subject, "server=" + join.serverId() + " node="
+                        + report.node() + " session=" + join.sessionOf() + (join.from() == null ? "" : " from=" + join.from()));
             }
             return null;
         });
@@ -98,7 +135,10 @@ public final class ActivityService {
     private record Event(String serverId, boolean opened, Instant at, Instant lastInputAt) {
     }
 
-    private record Checked(List<ActivityRepository.OpenDesktop> desktops, List<Event> events) {
+    private record Join(String serverId, String via, String user, String sessionOf, Instant at, String from) {
+    }
+
+    private record Checked(List<ActivityRepository.OpenDesktop> desktops, List<Event> events, List<Join> joins) {
     }
 
     private static Checked check(ActivityReport report, Instant now) {
@@ -164,10 +204,54 @@ public final class ActivityService {
                 events.add(new Event(event.serverId(), opened, at, input));
             }
         }
+        List<Join> joins = joins(report.joins(), now, errors);
         if (!errors.isEmpty()) {
             throw new InvalidReportException(errors);
         }
-        return new Checked(desktops, events);
+        return new Checked(desktops, events, joins);
+    }
+
+    private static List<Join> joins(List<SessionJoin> sent, Instant now, List<FieldError> errors) {
+        List<Join> joins = new ArrayList<>();
+        if (sent == null) {
+            return joins;
+        }
+        if (sent.size() > ActivityReport.MAX_JOINS) {
+            errors.add(new FieldError("joins", "at most " + ActivityReport.MAX_JOINS + " per report"));
+            return joins;
+        }
+        for (int i = 0; i < sent.size(); i++) {
+            SessionJoin join = sent.get(i);
+            String path = "joins[" + i + "]";
+            if (join == null) {
+                errors.add(new FieldError(path, "must not be null"));
+                continue;
+            }
+            serverId(join.serverId(), path, errors);
+            if (!JOIN_KINDS.contains(join.via())) {
+                errors.add(new FieldError(path + ".via", "must be support-view, share-view or share-full"));
+            }
+            // Guacamole's usernames follow the site's heps-username-pattern, which may be wider than the
+            // agent's member names: any printable name of up to 128 characters is recorded as it is.
+            if (SessionJoin.SUPPORT_VIEW.equals(join.via()) && !printableName(join.user())) {
+                errors.add(new FieldError(path + ".user", "required for support-view: the support user's name, "
+                        + "1-128 printable characters"));
+            }
+            if (!printableName(join.sessionOf())) {
+                errors.add(new FieldError(path + ".sessionOf", "required: whose session it is, 1-128 printable "
+                        + "characters"));
+            }
+            if (join.from() != null && (join.from().isBlank() || join.from().length() > MAX_ADDRESS)) {
+                errors.add(new FieldError(path + ".from", "an address of at most " + MAX_ADDRESS + " characters"));
+            }
+            Instant at = instant(join.at(), path + ".at", true, now, errors);
+            joins.add(new Join(join.serverId(), join.via(), join.user(), join.sessionOf(), at, join.from()));
+        }
+        return joins;
+    }
+
+    private static boolean printableName(String name) {
+        return name != null && !name.isBlank() && name.length() <= 128 && name.chars().noneMatch(Character::isISOControl);
     }
 
     private static boolean serverId(String serverId, String path, List<FieldError> errors) {

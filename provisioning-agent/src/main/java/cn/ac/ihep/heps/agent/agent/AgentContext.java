@@ -1,14 +1,25 @@
 package cn.ac.ihep.heps.agent.agent;
 
+import cn.ac.ihep.heps.agent.accounts.AccountPasswords;
 import cn.ac.ihep.heps.agent.accounts.AccountSettings;
+import cn.ac.ihep.heps.agent.accounts.ComputerAccounts;
+import cn.ac.ihep.heps.agent.accounts.SignInSettings;
+import cn.ac.ihep.heps.agent.config.ConfigurationException;
+import cn.ac.ihep.heps.agent.config.DirectoryServer;
+import cn.ac.ihep.heps.agent.desktop.DesktopSignIn;
+import cn.ac.ihep.heps.agent.secrets.SecretBox;
+import cn.ac.ihep.heps.agent.secrets.SiteKey;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.activity.ActivityService;
 import cn.ac.ihep.heps.agent.activity.PolicyDisconnectLimits;
 import cn.ac.ihep.heps.agent.api.BearerTokens;
+import cn.ac.ihep.heps.agent.audit.AuditService;
 import cn.ac.ihep.heps.agent.config.AgentConfiguration;
 import cn.ac.ihep.heps.agent.desktop.DesktopService;
+import cn.ac.ihep.heps.agent.desktop.DesktopUserService;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
 import cn.ac.ihep.heps.agent.experiment.ExperimentService;
+import cn.ac.ihep.heps.agent.firewall.DesktopAccess;
 import cn.ac.ihep.heps.agent.experiment.ExperimentValidator;
 import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
 import cn.ac.ihep.heps.agent.metrics.MeteredCloudProvider;
@@ -20,11 +31,13 @@ import cn.ac.ihep.heps.agent.store.ActivityRepository;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
+import cn.ac.ihep.heps.agent.store.DesktopUserRepository;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
 import cn.ac.ihep.heps.agent.store.QuotaRepository;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -43,6 +56,8 @@ public final class AgentContext {
     private final DesktopRepository desktopRepository = new DesktopRepository();
     private final AuditLog audit = new AuditLog();
     private final ActivityRepository activityRepository = new ActivityRepository();
+    private SecretBox secretBox;
+    private AccountPasswords accountPasswords;
 
     public AgentContext(AgentConfiguration configuration, Function<AgentConfiguration, CloudProvider> cloudFactory,
             Clock clock) {
@@ -101,24 +116,75 @@ public final class AgentContext {
     }
 
     public DesktopService desktops() {
-        return new DesktopService(database(), desktopRepository, audit, cloud(), clock);
+        return new DesktopService(database(), desktopRepository, experimentRepository, audit, cloud(), clock);
+    }
+
+    /** The audit log, read by filter ({@code heps audit list}). */
+    public AuditService auditLog() {
+        return new AuditService(database(), desktopRepository, audit);
+    }
+
+    /** The named users of each desktop ({@code heps-user:} tags). */
+    public DesktopUserService desktopUsers() {
+        return new DesktopUserService(database(), desktopRepository, new DesktopUserRepository(), audit, clock);
     }
 
     public EnrollmentService enrollment() {
         return new EnrollmentService(database(), desktopRepository, audit,
-                new VncPasswordDerivation(configuration.vncSiteSecret()), clock);
+                new VncPasswordDerivation(configuration.vncSiteSecret()), computerAccounts(), clock);
     }
 
     /** The LDAP and AD accounts of experiment members (CONTRACTS §4, {@code heps accounts}). */
     public DirectoryAccounts directoryAccounts() {
-        return new DirectoryAccounts(database(), experimentRepository, audit, AccountSettings.from(configuration), clock);
+        AccountPasswords passwords = accountPasswords();
+        return new DirectoryAccounts(database(), experimentRepository, audit, AccountSettings.from(configuration), clock,
+                passwords.enabled() ? passwords : null);
+    }
+
+    /** The site key's box for what the agent keeps sealed; the key file is read (or made) on first use. */
+    public synchronized SecretBox secretBox() {
+        if (secretBox == null) {
+            secretBox = new SecretBox(SiteKey.loadOrCreate(configuration.ssoKeyFile()));
+        }
+        return secretBox;
+    }
+
+    /** The sign-in passwords of the AD accounts the agent creates (RDP single sign-on). */
+    public synchronized AccountPasswords accountPasswords() {
+        if (accountPasswords == null) {
+            AccountSettings accounts = AccountSettings.from(configuration);
+            boolean enabled = configuration.ssoEnabled() && accounts.ad().isPresent();
+            SignInSettings settings = new SignInSettings(enabled, configuration.ssoPasswordMaxAge(),
+                    configuration.adDomain().orElse(accounts.upnSuffix()));
+            // No key file is made for a site that keeps no passwords.
+            accountPasswords = new AccountPasswords(database(), audit, accounts, settings,
+                    enabled ? secretBox() : null, clock);
+        }
+        return accountPasswords;
+    }
+
+    /** {@code POST /v1/desktop-sign-in}: the owner's AD sign-in for a Guacamole node. */
+    public DesktopSignIn desktopSignIn() {
+        return new DesktopSignIn(database(), desktopRepository, accountPasswords());
+    }
+
+    /** Where desktops that join the domain get their computer accounts; empty without ad-domain. */
+    public Optional<ComputerAccounts> computerAccounts() {
+        if (configuration.adDomain().isEmpty()) {
+            return Optional.empty();
+        }
+        DirectoryServer ad = configuration.adAccounts().orElseThrow(() -> new ConfigurationException(
+                "ad-domain is set, so the agent pre-stages each desktop's computer account in AD: set ad-url, "
+                        + "ad-bind-dn and ad-bind-password too (the bind DN must be allowed to create computers)"));
+        return Optional.of(new ComputerAccounts(ad, configuration.adDomain().get(), configuration.adComputerOu(),
+                secretBox()));
     }
 
     /** The Guacamole nodes' activity reports ({@code POST /v1/desktop-activity}). */
     public ActivityService activity() {
         return new ActivityService(database(), activityRepository, new BearerTokens(configuration.activityTokens()),
                 new PolicyDisconnectLimits(database(), desktopRepository, experimentRepository,
-                        configuration.idleSettings()), clock);
+                        configuration.idleSettings()), accountPasswords()::sessionEnded, clock);
     }
 
     public ActivityRepository activityRepository() {
@@ -133,11 +199,12 @@ public final class AgentContext {
     public Reconciler reconciler(String agentUrl) {
         ReconcileSettings settings = new ReconcileSettings(configuration.agentId(), configuration.startLeadTime(),
                 configuration.retention(), configuration.notifyAhead(), configuration.claimDuration(),
-                configuration.vmNetwork(), configuration.gpuResourceClass(), agentUrl(agentUrl),
+                configuration.vmNetwork(), DesktopAccess.of(configuration.guacdNetworks()),
+                configuration.gpuResourceClass(), agentUrl(agentUrl),
                 configuration.adDomain(), configuration.adComputerOu(), configuration.storageMounts(),
                 configuration.userDataTemplateDir(), configuration.maxCreatesPerPass(), configuration.idleSettings(),
                 configuration.idleReportTimeout());
         return new Reconciler(database(), experimentRepository, desktopRepository, audit, cloud(),
-                new Notifier(configuration.webhookUrl()), metrics, settings, clock);
+                new Notifier(configuration.webhookUrl()), metrics, settings, clock, computerAccounts());
     }
 }

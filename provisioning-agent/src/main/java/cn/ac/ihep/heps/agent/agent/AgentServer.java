@@ -13,11 +13,13 @@ import javax.net.ssl.SSLContext;
 public final class AgentServer implements AutoCloseable {
     private final ApiServer api;
     private final ReconcileLoop loop;
+    private final PasswordRotationLoop rotation;
     private final URI baseUri;
 
-    private AgentServer(ApiServer api, ReconcileLoop loop, URI baseUri) {
+    private AgentServer(ApiServer api, ReconcileLoop loop, PasswordRotationLoop rotation, URI baseUri) {
         this.api = api;
         this.loop = loop;
+        this.rotation = rotation;
         this.baseUri = baseUri;
     }
 
@@ -30,7 +32,10 @@ public final class AgentServer implements AutoCloseable {
         ApiServer.Services services = new ApiServer.Services(context.experiments(), context.database(),
                 context.desktopRepository(), context.enrollment(), context.directoryAccounts(), context.cloud(),
                 context.metrics(),
-                new BearerTokens(configuration.apiTokens()), configuration.enrollmentChecksAddress(), context.activity());
+                new BearerTokens(configuration.apiTokens()), configuration.enrollmentChecksAddress(), context.activity(),
+                context.desktops(), context.desktopUsers(),
+                new ApiServer.SignInAccess(context.desktopSignIn(), new BearerTokens(configuration.credentialTokens()),
+                        configuration.ssoAllowPlainHttp()));
         ApiServer api;
         try {
             ApiServer.Limits limits = new ApiServer.Limits(configuration.apiRequestTimeout(),
@@ -46,7 +51,9 @@ public final class AgentServer implements AutoCloseable {
         ReconcileLoop loop = new ReconcileLoop(context.reconciler(baseUri.toString()), context.directoryAccounts(),
                 configuration.accountCheckInterval());
         loop.start(configuration.reconcileInterval());
-        return new AgentServer(api, loop, baseUri);
+        PasswordRotationLoop rotation = new PasswordRotationLoop(context.accountPasswords());
+        rotation.start(configuration.ssoRotationCheckInterval());
+        return new AgentServer(api, loop, rotation, baseUri);
     }
 
     static InetSocketAddress listenAddress(String value) {
@@ -67,6 +74,7 @@ public final class AgentServer implements AutoCloseable {
 
     @Override
     public void close() {
+        rotation.close();
         loop.close();
         api.close();
     }

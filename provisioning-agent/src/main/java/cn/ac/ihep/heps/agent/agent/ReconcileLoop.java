@@ -5,9 +5,6 @@ import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.accounts.SyncReport;
 import cn.ac.ihep.heps.agent.reconcile.Reconciler;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class ReconcileLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileLoop.class);
 
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "heps-reconcile");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final BackgroundLoop loop = new BackgroundLoop("heps-reconcile");
     private final Reconciler reconciler;
     private final DirectoryAccounts accounts;
     private final Duration accountCheckInterval;
@@ -39,7 +32,7 @@ public final class ReconcileLoop implements AutoCloseable {
     }
 
     public void start(Duration interval) {
-        scheduler.scheduleWithFixedDelay(this::passQuietly, 0, Math.max(1, interval.toMillis()), TimeUnit.MILLISECONDS);
+        loop.start(interval, this::passQuietly);
     }
 
     private void passQuietly() {
@@ -66,11 +59,6 @@ public final class ReconcileLoop implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
-        try {
-            scheduler.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
     }
 }

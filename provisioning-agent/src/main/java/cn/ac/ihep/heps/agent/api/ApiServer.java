@@ -3,7 +3,13 @@ package cn.ac.ihep.heps.agent.api;
 import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.accounts.DirectoryAccounts;
 import cn.ac.ihep.heps.agent.activity.ActivityService;
+import cn.ac.ihep.heps.agent.audit.AuditService;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
+import cn.ac.ihep.heps.agent.desktop.DesktopRequestRefused;
+import cn.ac.ihep.heps.agent.desktop.DesktopService;
+import cn.ac.ihep.heps.agent.desktop.DesktopUserService;
+import cn.ac.ihep.heps.agent.accounts.DirectoryException;
+import cn.ac.ihep.heps.agent.desktop.DesktopSignIn;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
 import cn.ac.ihep.heps.agent.experiment.ExperimentInput;
@@ -11,12 +17,14 @@ import cn.ac.ihep.heps.agent.experiment.ExperimentService;
 import cn.ac.ihep.heps.agent.experiment.FieldError;
 import cn.ac.ihep.heps.agent.experiment.InvalidExperimentException;
 import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
+import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
 import cn.ac.ihep.heps.agent.store.StoreException;
 import cn.ac.ihep.heps.common.activity.ActivityReport;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -33,12 +41,16 @@ import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -71,23 +83,61 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     private static final int MAX_BODY_BYTES = 256 * 1024;
+    // A body a little over the limit is read and dropped before the 413, so that a client still
+    // sending it reads the answer instead of a reset connection; beyond this the connection closes.
+    private static final int DRAINED_BODY_BYTES = 1024 * 1024;
 
     static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** What the API needs from the rest of the agent; {@code activity} may be null (no activity route). */
+    /**
+     * What the API needs from the rest of the agent; {@code activity} may be null (no activity
+     * route), and so may {@code desktopActions} and {@code desktopUsers} (no routes on one desktop)
+     * and {@code signIn} (no sign-in route).
+     */
     public record Services(ExperimentService experiments, Database database, DesktopRepository desktops,
             EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics, BearerTokens tokens,
-            boolean enrollmentChecksAddress, ActivityService activity) {
+            boolean enrollmentChecksAddress, ActivityService activity, DesktopService desktopActions,
+            DesktopUserService desktopUsers, SignInAccess signIn) {
 
         public Services(ExperimentService experiments, Database database, DesktopRepository desktops,
                 EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics,
                 BearerTokens tokens, boolean enrollmentChecksAddress) {
             this(experiments, database, desktops, enrollment, accounts, cloud, metrics, tokens, enrollmentChecksAddress,
-                    null);
+                    null, null);
         }
+
+        public Services(ExperimentService experiments, Database database, DesktopRepository desktops,
+                EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics,
+                BearerTokens tokens, boolean enrollmentChecksAddress, ActivityService activity) {
+            this(experiments, database, desktops, enrollment, accounts, cloud, metrics, tokens, enrollmentChecksAddress,
+                    activity, null, null, null);
+        }
+
+        public Services(ExperimentService experiments, Database database, DesktopRepository desktops,
+                EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics,
+                BearerTokens tokens, boolean enrollmentChecksAddress, ActivityService activity,
+                DesktopService desktopActions, DesktopUserService desktopUsers) {
+            this(experiments, database, desktops, enrollment, accounts, cloud, metrics, tokens, enrollmentChecksAddress,
+                    activity, desktopActions, desktopUsers, null);
+        }
+
+        public Services(ExperimentService experiments, Database database, DesktopRepository desktops,
+                EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics,
+                BearerTokens tokens, boolean enrollmentChecksAddress, ActivityService activity, SignInAccess signIn) {
+            this(experiments, database, desktops, enrollment, accounts, cloud, metrics, tokens, enrollmentChecksAddress,
+                    activity, null, null, signIn);
+        }
+    }
+
+    /**
+     * The sign-in route's own parts: the service, the tokens that may read sign-ins
+     * ({@code credential-tokens}: neither the API's nor the activity tokens), and whether plain
+     * HTTP from a client that is not on loopback is allowed ({@code sso-allow-plain-http}).
+     */
+    public record SignInAccess(DesktopSignIn service, BearerTokens tokens, boolean plainHttpAllowed) {
     }
 
     /**
@@ -272,14 +322,15 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         long declared = request.getLength();
-        if (declared > MAX_BODY_BYTES) {
+        if (declared > DRAINED_BODY_BYTES) {
             guard.requestRead(connection);
             answer(request, response, answered, matched.name(), started, null, tooLarge());
             return;
         }
         // Read without holding a thread: a client that announces a body and never sends it costs
-        // a connection until the request timeout, not a thread.
-        Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES + 1).whenComplete((body, failure) -> {
+        // a connection until the request timeout, not a thread. readBody refuses what is over the limit.
+        int readLimit = declared > MAX_BODY_BYTES ? DRAINED_BODY_BYTES : MAX_BODY_BYTES + 1;
+        Content.Source.asByteArrayAsync(request, readLimit).whenComplete((body, failure) -> {
             guard.requestRead(connection);
             if (failure != null) {
                 if (connection.getEndPoint().isOpen() && declared < 0) {
@@ -328,6 +379,15 @@ public final class ApiServer implements AutoCloseable {
         }
         if (failure instanceof InvalidExperimentException e) {
             return error(400, e.getMessage(), e.errors());
+        }
+        if (failure instanceof DesktopRequestRefused e) {
+            int status = switch (e.reason()) {
+                case NOT_FOUND -> 404;
+                case INVALID -> 400;
+                case FORBIDDEN -> 403;
+                case CONFLICT -> 409;
+            };
+            return error(status, e.getMessage(), e.errors());
         }
         if (failure instanceof CloudUnavailableException e) {
             return error(503, "OpenStack is unavailable: " + e.getMessage() + "; retry later", List.of());
@@ -388,6 +448,9 @@ public final class ApiServer implements AutoCloseable {
         if (noun.equals("desktop-activity") && parts.size() == 2 && services.activity() != null) {
             return activityRoute(request, method, responseHeaders);
         }
+        if (noun.equals("desktop-sign-in") && parts.size() == 2 && services.signIn() != null) {
+            return signInRoute(request, method, responseHeaders);
+        }
         if (!services.tokens().accepts(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
             responseHeaders.add(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"heps-agent\"");
             throw new ApiException(401, "A valid bearer token is required (Authorization: Bearer <token>)");
@@ -409,6 +472,10 @@ public final class ApiServer implements AutoCloseable {
                 requireMethod(method, "PUT");
                 return Route.withBody("/v1/experiments/{id}", x -> applyExperiment(x, proposal));
             }
+            if (parts.get(3).equals("extend") && parts.size() == 4) {
+                requireMethod(method, "POST");
+                return Route.withBody("/v1/experiments/{id}/extend", x -> extendExperiment(x, proposal));
+            }
             if (parts.get(3).equals("members") && parts.size() == 4) {
                 requireMethod(method, "POST");
                 return Route.withBody("/v1/experiments/{id}/members", x -> addMember(x, proposal));
@@ -423,6 +490,13 @@ public final class ApiServer implements AutoCloseable {
         if (noun.equals("desktops") && parts.size() == 2) {
             requireMethod(method, "GET");
             return new Route("/v1/desktops", this::listDesktops);
+        }
+        if (noun.equals("desktops") && parts.size() >= 4) {
+            return desktopRoute(method, parts);
+        }
+        if (noun.equals("audit") && parts.size() == 2) {
+            requireMethod(method, "GET");
+            return new Route("/v1/audit", this::listAudit);
         }
         if (noun.equals("accounts") && parts.size() == 2) {
             requireMethod(method, "GET");
@@ -474,6 +548,165 @@ public final class ApiServer implements AutoCloseable {
     private record MemberInput(String username) {
     }
 
+    private record ExtendInput(String endsAt) {
+    }
+
+    private Reply extendExperiment(Exchange exchange, String proposal) {
+        ExtendInput input = readBody(exchange, ExtendInput.class);
+        return json(200, services.experiments().extend(proposal, input.endsAt(), actor(exchange))
+                .orElseThrow(() -> noSuchExperiment(proposal)));
+    }
+
+    /**
+     * Routes on one desktop, named {@code <proposal>/<owner>} as two path segments: the desktop,
+     * its named users, and the owner's own start, stop and restart.
+     */
+    private Route desktopRoute(String method, List<String> parts) {
+        if (services.desktopUsers() == null || services.desktopActions() == null) {
+            throw new ApiException(404, "No such route: desktop routes are not served here");
+        }
+        String reference = parts.get(2) + "/" + parts.get(3);
+        if (parts.size() == 4) {
+            requireMethod(method, "GET");
+            return new Route("/v1/desktops/{proposal}/{owner}", x -> json(200, desktop(reference)));
+        }
+        String what = parts.get(4);
+        if (what.equals("users") && parts.size() == 5) {
+            requireMethod(method, "GET");
+            return new Route("/v1/desktops/{proposal}/{owner}/users",
+                    x -> json(200, services.desktopUsers().list(reference)));
+        }
+        if (what.equals("users") && parts.size() == 6) {
+            String username = parts.get(5);
+            if (method.equals("PUT")) {
+                return new Route("/v1/desktops/{proposal}/{owner}/users/{user}",
+                        x -> json(200, services.desktopUsers().add(reference, username, actor(x))));
+            }
+            requireMethod(method, "DELETE");
+            return new Route("/v1/desktops/{proposal}/{owner}/users/{user}",
+                    x -> json(200, services.desktopUsers().remove(reference, username, actor(x))));
+        }
+        if (parts.size() == 5) {
+            DesktopService.Action action = selfServiceAction(what);
+            requireMethod(method, "POST");
+            return Route.withBody("/v1/desktops/{proposal}/{owner}/" + action.name(), x -> ownersAction(x, reference,
+                    action));
+        }
+        throw new ApiException(404, "No such route: " + method + " /v1/desktops/" + String.join("/", parts.subList(2,
+                parts.size())) + " (see /openapi.json)");
+    }
+
+    private static DesktopService.Action selfServiceAction(String name) {
+        for (DesktopService.Action action : DesktopService.SELF_SERVICE) {
+            if (action.name().equals(name)) {
+                return action;
+            }
+        }
+        throw new ApiException(404, "No such route: a desktop's actions are start, stop and restart, and its named "
+                + "users are under users/ (see /openapi.json)");
+    }
+
+    private Desktop desktop(String reference) {
+        return services.database().inTransaction(c -> services.desktops().findByReference(c, reference))
+                .orElseThrow(() -> new ApiException(404, "No desktop '" + reference + "'"));
+    }
+
+    private record OnBehalfOf(String user) {
+    }
+
+    /** The portal asks on behalf of a signed-in user; only the desktop's owner may. */
+    private Reply ownersAction(Exchange exchange, String reference, DesktopService.Action action) {
+        OnBehalfOf input = readBody(exchange, OnBehalfOf.class);
+        if (input.user() == null || input.user().isBlank()) {
+            throw new ApiException(400, "The request is invalid", List.of(new FieldError("user",
+                    "required: the facility username of the signed-in user the portal asks for")));
+        }
+        Desktop desktop = desktop(reference);
+        Optional<CloudServer> server = services.desktopActions().applyFor(desktop, action, input.user(),
+                actor(exchange));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("desktop", desktop(reference));
+        body.put("serverState", server.map(s -> s.state().name()).orElse(null));
+        return json(200, body);
+    }
+
+    /** {@code GET /v1/audit}: filters user, desktop, since, until; a page of at most {@code limit}, {@code before} a cursor. */
+    private Reply listAudit(Exchange exchange) {
+        Map<String, String> query = query(exchange.request().getHttpURI().getQuery());
+        List<FieldError> errors = new ArrayList<>();
+        String user = query.get("user");
+        if (user != null && (user.isBlank() || user.length() > 128)) {
+            errors.add(new FieldError("user", "a username or actor of 1-128 characters"));
+        }
+        Instant since = instantParameter(query, "since", errors);
+        Instant until = instantParameter(query, "until", errors);
+        int limit = integerParameter(query, "limit", AuditService.DEFAULT_PAGE, 1, AuditLog.MAX_PAGE, errors);
+        Long before = null;
+        if (query.containsKey("before")) {
+            try {
+                before = Long.parseLong(query.get("before").trim());
+            } catch (NumberFormatException e) {
+                before = 0L;
+            }
+            if (before < 1) {
+                errors.add(new FieldError("before", "the 'next' cursor of the previous page"));
+            }
+        }
+        String subject = null;
+        String desktop = query.get("desktop");
+        if (desktop != null) {
+            if (desktop.isBlank() || desktop.length() > 200) {
+                errors.add(new FieldError("desktop", "<proposal>/<owner>, a server id or a server name"));
+            } else {
+                subject = audit().subjectOf(desktop).orElse(null);
+                if (subject == null) {
+                    errors.add(new FieldError("desktop", "no desktop '" + desktop + "'"));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ApiException(400, "The audit query is invalid", errors);
+        }
+        AuditLog.Query filter = new AuditLog.Query(user, subject, since, until, before, limit);
+        return json(200, audit().find(filter));
+    }
+
+    private AuditService audit() {
+        return new AuditService(services.database(), services.desktops(), new AuditLog());
+    }
+
+    private static Instant instantParameter(Map<String, String> query, String name, List<FieldError> errors) {
+        String value = query.get(name);
+        if (value == null) {
+            return null;
+        }
+        try {
+            // An unencoded '+' of an offset arrives as a space.
+            return OffsetDateTime.parse(value.trim().replace(' ', '+')).toInstant();
+        } catch (DateTimeParseException e) {
+            errors.add(new FieldError(name, "an ISO-8601 date-time with offset, e.g. 2026-12-01T08:00:00Z"));
+            return null;
+        }
+    }
+
+    private static int integerParameter(Map<String, String> query, String name, int fallback, int min, int max,
+            List<FieldError> errors) {
+        String value = query.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        errors.add(new FieldError(name, "a whole number from " + min + " to " + max));
+        return fallback;
+    }
+
     private Reply addMember(Exchange exchange, String proposal) {
         MemberInput input = readBody(exchange, MemberInput.class);
         Experiment experiment = services.experiments().addMember(proposal, input.username(), actor(exchange))
@@ -507,6 +740,53 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
+    private record SignInInput(String serverId, String username) {
+    }
+
+    /**
+     * A Guacamole node's request for the owner's RDP sign-in (CONTRACTS addition, docs/contracts.md):
+     * only with one of the {@code credential-tokens}, only over TLS or loopback unless the site
+     * allows plain HTTP, never cached by anyone on the way.
+     */
+    private Route signInRoute(Request request, String method, HttpFields.Mutable responseHeaders) {
+        requireMethod(method, "POST");
+        SignInAccess access = services.signIn();
+        if (!access.tokens().accepts(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+            responseHeaders.add(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"heps-agent\"");
+            throw new ApiException(401, "A credential token is required (Authorization: Bearer <one of "
+                    + "credential-tokens>)");
+        }
+        responseHeaders.put(HttpHeader.CACHE_CONTROL, "no-store");
+        if (!request.isSecure() && !access.plainHttpAllowed() && !isLoopback(Request.getRemoteAddr(request))) {
+            throw new ApiException(403, "Sign-ins are given over HTTPS (api-tls-keystore) or to a client on "
+                    + "loopback only; sso-allow-plain-http=true allows plain HTTP");
+        }
+        return Route.withBody("/v1/desktop-sign-in", x -> {
+            SignInInput input = readBody(x, SignInInput.class);
+            if (!DesktopSignIn.wellFormed(input.serverId(), input.username())) {
+                throw new ApiException(400, "The sign-in request is invalid", List.of(
+                        new FieldError("serverId", "required: a Nova server id (at most 64 characters)"),
+                        new FieldError("username", "required: a member's username")));
+            }
+            try {
+                return json(200, access.service().signIn(input.serverId(), input.username(), x.remoteAddress()));
+            } catch (DesktopSignIn.RefusedException e) {
+                throw new ApiException(e.refusal() == DesktopSignIn.Refusal.NOT_OWNER ? 403 : 404, e.getMessage());
+            } catch (DirectoryException e) {
+                LOG.warn("Sign-in for {} not given: {}", LogSafe.text(input.username()), LogSafe.message(e.getMessage()));
+                throw new ApiException(503, "The directory is unavailable; retry later");
+            }
+        });
+    }
+
+    private static boolean isLoopback(String address) {
+        try {
+            return address != null && java.net.InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     private record EnrollmentInput(String serverId, String token) {
     }
 
@@ -528,7 +808,12 @@ public final class ApiServer implements AutoCloseable {
             // One answer whatever failed, so a caller cannot probe server ids or tokens.
             throw new ApiException(403, "Enrollment refused");
         }
-        return json(200, Map.of("vncPassword", result.vncPassword()));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("vncPassword", result.vncPassword());
+        if (result.domainJoin() != null) {
+            answer.put("domainJoin", result.domainJoin());
+        }
+        return json(200, answer);
     }
 
     private static Map<String, String> query(String raw) {

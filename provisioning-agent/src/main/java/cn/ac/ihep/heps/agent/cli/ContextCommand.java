@@ -4,6 +4,7 @@ import cn.ac.ihep.heps.agent.agent.AgentContext;
 import cn.ac.ihep.heps.agent.cli.support.BadInputException;
 import cn.ac.ihep.heps.agent.cli.support.CommandFailedException;
 import cn.ac.ihep.heps.agent.config.ConfigurationException;
+import cn.ac.ihep.heps.agent.desktop.DesktopRequestRefused;
 import cn.ac.ihep.heps.agent.experiment.InvalidExperimentException;
 import cn.ac.ihep.heps.agent.store.StoreException;
 import cn.ac.ihep.heps.common.cloud.CloudException;
@@ -34,6 +35,12 @@ abstract class ContextCommand implements Callable<Integer> {
             throw new BadInputException(e.getMessage());
         } catch (InvalidExperimentException e) {
             // A refused experiment or member, a quota among them: bad input, every field named.
+            throw new BadInputException(e.getMessage(), e.errors().stream().map(Object::toString).toList());
+        } catch (DesktopRequestRefused e) {
+            // Not now (the desktop's state) is a failure; everything else is what was asked.
+            if (e.reason() == DesktopRequestRefused.Reason.CONFLICT) {
+                throw new CommandFailedException(e.getMessage(), e);
+            }
             throw new BadInputException(e.getMessage(), e.errors().stream().map(Object::toString).toList());
         } catch (CloudUnavailableException e) {
             throw new CommandFailedException("OpenStack is unreachable: " + e.getMessage()

@@ -10,6 +10,7 @@ import cn.ac.ihep.heps.agent.cli.support.TablePrinter;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopService;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
+import cn.ac.ihep.heps.agent.desktop.DesktopUserService;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
@@ -26,21 +27,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code heps desktops list|show|create|start|stop|shelve|delete}. */
+/** {@code heps desktops list|show|create|start|stop|restart|shelve|delete|add-user|remove-user}. */
 @Command(name = "desktops", mixinStandardHelpOptions = true,
         description = "Desktop VMs: one per member of each experiment, made by the agent's reconcile loop.",
         subcommands = {DesktopsCommand.ListVerb.class, DesktopsCommand.ShowVerb.class, DesktopsCommand.CreateVerb.class,
-                DesktopsCommand.StartVerb.class, DesktopsCommand.StopVerb.class, DesktopsCommand.ShelveVerb.class,
-                DesktopsCommand.DeleteVerb.class})
+                DesktopsCommand.StartVerb.class, DesktopsCommand.StopVerb.class, DesktopsCommand.RestartVerb.class,
+                DesktopsCommand.ShelveVerb.class, DesktopsCommand.DeleteVerb.class, DesktopsCommand.AddUserVerb.class,
+                DesktopsCommand.RemoveUserVerb.class})
 class DesktopsCommand {
 
     static void printTable(List<Desktop> desktops, PrintStream out) {
         TablePrinter table = new TablePrinter("EXPERIMENT", "USER", "BEAMLINE", "STATE", "NOVA", "SERVER", "ADDRESS",
-                "HOST", "GPUS", "CONNECTED", "LAST INPUT", "REASON");
+                "HOST", "GPUS", "CONNECTED", "LAST INPUT", "NAMED USERS", "REASON");
         for (Desktop d : desktops) {
             table.row(d.proposalId(), d.username(), d.beamline(), d.state(), d.cloudState(),
                     d.serverId() == null ? d.serverName() : d.serverId(), d.address(), d.host(), d.gpuCount(),
-                    connected(d), d.activity().lastInputAt(), d.reason());
+                    connected(d), d.activity().lastInputAt(), d.users().isEmpty() ? null : String.join(",", d.users()),
+                    d.reason());
         }
         table.print(out);
     }
@@ -211,6 +214,53 @@ class DesktopsCommand {
 
         Set<ServerState> targets() {
             return EnumSet.of(ServerState.SHUTOFF);
+        }
+    }
+
+    @Command(name = "restart", mixinStandardHelpOptions = true, description = {"Restart a desktop's VM (a soft reboot: "
+            + "the guest restarts as from its own menu).", "A stopped or shelved VM is started instead."})
+    static class RestartVerb extends ActionVerb {
+        DesktopService.Action action() {
+            return DesktopService.Action.restart;
+        }
+
+        Set<ServerState> targets() {
+            return EnumSet.of(ServerState.ACTIVE);
+        }
+    }
+
+    /** Shared by the verbs that change a desktop's named users. */
+    abstract static class NamedUserVerb extends ContextCommand {
+        @Mixin
+        OutputOptions output;
+        @Parameters(index = "0", paramLabel = "DESKTOP", description = "Server id, server name, or <proposal>/<user>.")
+        String reference;
+        @Parameters(index = "1", paramLabel = "USER", description = "The facility username.")
+        String username;
+
+        abstract Desktop change(DesktopUserService users, String actor);
+
+        @Override
+        Integer execute() {
+            Desktop after = change(context().desktopUsers(), "cli:" + System.getProperty("user.name"));
+            output.printer().printObject(after, out -> printTable(List.of(after), out));
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "add-user", mixinStandardHelpOptions = true, description = {"Let a named user open a desktop besides "
+            + "its owner (a heps-user: tag).", "The VM is retagged at the next reconcile pass."})
+    static class AddUserVerb extends NamedUserVerb {
+        Desktop change(DesktopUserService users, String actor) {
+            return users.add(reference, username, actor);
+        }
+    }
+
+    @Command(name = "remove-user", mixinStandardHelpOptions = true, description = {"Take a named user's access to a "
+            + "desktop away.", "The VM is retagged at the next reconcile pass; the user's open session is not closed."})
+    static class RemoveUserVerb extends NamedUserVerb {
+        Desktop change(DesktopUserService users, String actor) {
+            return users.remove(reference, username, actor);
         }
     }
 

@@ -25,19 +25,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code heps experiments list|show|apply}. */
+/** {@code heps experiments list|show|apply|extend}. */
 @Command(name = "experiments", mixinStandardHelpOptions = true,
         description = "Experiments: a proposal at a beamline, a time window, members and their desktop.",
         subcommands = {ExperimentsCommand.ListVerb.class, ExperimentsCommand.ShowVerb.class,
-                ExperimentsCommand.ApplyVerb.class})
+                ExperimentsCommand.ApplyVerb.class, ExperimentsCommand.ExtendVerb.class})
 class ExperimentsCommand {
 
     static void printTable(List<Experiment> experiments, java.io.PrintStream out) {
         TablePrinter table = new TablePrinter("PROPOSAL", "BEAMLINE", "GROUP", "STARTS", "ENDS", "OS", "GPUS", "FLAVOR",
-                "MEMBERS");
+                "ACCESS", "MEMBERS");
         for (Experiment e : experiments) {
             table.row(e.proposalId(), e.beamline(), e.group(), e.startsAt(), e.endsAt(), e.desktop().os(),
-                    e.desktop().gpus(), e.desktop().flavor(), String.join(",", e.members()));
+                    e.desktop().gpus(), e.desktop().flavor(), e.desktop().access(), String.join(",", e.members()));
         }
         table.print(out);
     }
@@ -72,10 +72,35 @@ class ExperimentsCommand {
         }
     }
 
+    @Command(name = "extend", mixinStandardHelpOptions = true,
+            description = {"Extend an experiment's window, so that its desktops may be opened again.",
+                    "The agent writes the new end to each VM (heps.expires) and unshelves the desktops it shelved "
+                            + "when the window ended, at its next pass."})
+    static class ExtendVerb extends ContextCommand {
+        @Mixin
+        OutputOptions output;
+        @Parameters(paramLabel = "PROPOSAL", description = "Proposal id.")
+        String proposalId;
+        @Option(names = "--until", required = true, paramLabel = "ISO-8601",
+                description = "The window's new end, later than its current one, e.g. 2026-12-01T20:00:00Z.")
+        String until;
+
+        @Override
+        Integer execute() {
+            Experiment experiment = context().experiments().extend(proposalId, until, "cli:" + System.getProperty("user.name"))
+                    .orElseThrow(() -> new BadInputException("No experiment with proposal id '" + proposalId
+                            + "' (see 'heps experiments list')"));
+            output.printer().printObject(experiment, out -> printTable(List.of(experiment), out));
+            return ExitCode.OK;
+        }
+    }
+
     @Command(name = "apply", mixinStandardHelpOptions = true,
             description = {"Create or update experiments from a YAML or JSON file.",
                     "The file holds one experiment or a list of them, with fields proposalId, beamline, group, "
-                            + "startsAt, endsAt, members and desktop {os, gpus, flavor, protocol}.",
+                            + "startsAt, endsAt, members and desktop {os, gpus, flavor, protocol, idle, access}.",
+                    "desktop.access is personal (each member's desktop opens for that member only; the default) or "
+                            + "experiment (every member may open every member's desktop).",
                     "All are checked before any is stored."})
     static class ApplyVerb extends ContextCommand {
         @Mixin

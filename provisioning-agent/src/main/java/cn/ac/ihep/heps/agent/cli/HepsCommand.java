@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "heps",
         mixinStandardHelpOptions = true,
         versionProvider = HepsVersion.class,
-        description = "Operate HEPS cloud desktops: experiments, desktop VMs, GPUs, accounts, images, tokens and the agent.",
+        description = "Operate HEPS cloud desktops: experiments, desktop VMs, GPUs, accounts, quotas, the audit log, images, tokens and the agent.",
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ExperimentsCommand.class,
@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
                 GpusCommand.class,
                 AccountsCommand.class,
                 QuotaCommand.class,
+                AuditCommand.class,
                 TokenCommand.class,
                 AgentCommand.class,
                 ImagesCommand.class,

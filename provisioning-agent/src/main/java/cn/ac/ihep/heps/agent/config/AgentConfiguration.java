@@ -1,6 +1,8 @@
 package cn.ac.ihep.heps.agent.config;
 
+import cn.ac.ihep.heps.agent.firewall.DesktopAccess;
 import cn.ac.ihep.heps.agent.idle.IdleSettings;
+import cn.ac.ihep.heps.common.cloud.IpNetwork;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -48,6 +50,10 @@ public final class AgentConfiguration {
             true, "Comma-separated bearer tokens the Guacamole nodes report desktop activity with (heps-agent-token "
                     + "of the VM resolver), accepted only on POST /v1/desktop-activity; or activity-tokens-file. "
                     + "That route also accepts api-tokens.");
+    public static final Setting CREDENTIAL_TOKENS = new Setting("credential-tokens", "",
+            true, "Comma-separated bearer tokens the Guacamole nodes fetch an RDP desktop owner's AD sign-in with "
+                    + "(heps-agent-credential-token of the VM resolver), accepted only on POST /v1/desktop-sign-in, "
+                    + "which accepts no other token; or credential-tokens-file. Empty: no node gets a sign-in.");
     public static final Setting API_TLS_KEYSTORE = new Setting("api-tls-keystore", "",
             false, "PKCS#12 keystore with the API's TLS certificate. Empty: plain HTTP (bind to loopback only).");
     public static final Setting API_TLS_KEYSTORE_PASSWORD = new Setting("api-tls-keystore-password", "",
@@ -68,11 +74,11 @@ public final class AgentConfiguration {
     public static final Setting API_MAX_QUEUED_REQUESTS = new Setting("api-max-queued-requests", "256",
             false, "API requests that may wait (each at most api-request-timeout); beyond that the answer is 503.");
     public static final Setting AGENT_URL = new Setting("agent-url", "",
-            false, "URL at which desktop VMs reach the agent's API (for the one-time VNC secret fetch). "
-                    + "Empty: http://<api-listen>.");
+            false, "URL at which desktop VMs reach the agent's API (for their one-time enrollment: the VNC secret, "
+                    + "the domain join). Empty: http://<api-listen>.");
     public static final Setting ENROLLMENT_CHECK_ADDRESS = new Setting("enrollment-check-address", "true",
-            false, "Hand a VM its VNC password only when the request comes from the VM's own fixed address "
-                    + "(turn off when VMs reach the agent through NAT).");
+            false, "Hand a VM its VNC password and domain join only when the request comes from the VM's own fixed "
+                    + "address (turn off when VMs reach the agent through NAT).");
     public static final Setting RECONCILE_INTERVAL = new Setting("reconcile-interval", "PT30S",
             false, "Time between reconcile passes (ISO-8601 duration).");
     public static final Setting START_LEAD_TIME = new Setting("start-lead-time", "PT30M",
@@ -106,6 +112,11 @@ public final class AgentConfiguration {
             false, "Comma-separated ids of the beamlines experiments may name (the ids of images/beamlines/*.yaml, e.g. hard-xray-imaging,high-pressure).");
     public static final Setting VM_NETWORK = new Setting("vm-network", "heps-vm-network",
             false, "Network that gives desktop VMs their fixed address.");
+    public static final Setting GUACD_CIDRS = new Setting("guacd-cidrs", "",
+            false, "Comma-separated networks (CIDRs, at most 32, e.g. 10.0.5.20/32) guacd connects to desktops from. "
+                    + "Every desktop is in the security group heps-desktop, which admits VNC (5900) and RDP (3389) "
+                    + "from these only; the agent keeps its rules as this says. Whatever makes desktops needs it "
+                    + "(agent serve, agent reconcile, desktops create).");
     public static final Setting GPU_RESOURCE_CLASS = new Setting("gpu-resource-class", "",
             false, "Placement resource class GPUs are counted in. Empty: the class the inventory reports "
                     + "(when there is exactly one).");
@@ -155,6 +166,23 @@ public final class AgentConfiguration {
     public static final Setting AD_CA_FILE = new Setting("ad-ca-file", "",
             false, "PEM file of the CA that signed the domain controller's certificate. Empty: the JVM's trust store. "
                     + "The certificate must also name the URL's host (an address URL: that address).");
+    public static final Setting SSO_ENABLED = new Setting("sso-enabled", "true",
+            false, "RDP single sign-on: the agent owns the passwords of the AD accounts it creates (long, random, "
+                    + "sealed under sso-key-file, changed after each session and every sso-password-max-age) and "
+                    + "hands an owner's to the Guacamole node opening their RDP desktop. false: those passwords stay "
+                    + "random and known to nobody, and RDP asks for one (see docs/operations.md).");
+    public static final Setting SSO_KEY_FILE = new Setting("sso-key-file", "",
+            false, "File with the site key (AES-256) that seals the sign-in and one-time computer passwords in the "
+                    + "database; made 0600 when missing, refused when others may read it. Every agent and CLI of a "
+                    + "site needs the same file. Empty: sso-key in the home directory.");
+    public static final Setting SSO_PASSWORD_MAX_AGE = new Setting("sso-password-max-age", "PT1H",
+            false, "A sign-in password is changed at least this often, while no session of its owner is open "
+                    + "(ISO-8601 duration); it is also changed after each session ends.");
+    public static final Setting SSO_ROTATION_CHECK_INTERVAL = new Setting("sso-rotation-check-interval", "PT10S",
+            false, "How often the agent looks for sign-in passwords due for a change (ISO-8601 duration).");
+    public static final Setting SSO_ALLOW_PLAIN_HTTP = new Setting("sso-allow-plain-http", "false",
+            false, "Give sign-ins over plain HTTP to clients that are not on loopback (only for a network nobody "
+                    + "else can read, such as a test bed); otherwise POST /v1/desktop-sign-in needs HTTPS.");
     public static final Setting ACCOUNT_UID_RANGE = new Setting("account-uid-range", "20000-59999",
             false, "uidNumbers the agent hands out to new accounts (first-last); existing accounts keep theirs.");
     public static final Setting ACCOUNT_GID_RANGE = new Setting("account-gid-range", "60000-69999",
@@ -186,16 +214,17 @@ public final class AgentConfiguration {
     /** Every setting, in the order of the README table. */
     public static final List<Setting> ALL = List.of(
             DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, HOME, AGENT_ID,
-            API_LISTEN, API_TOKENS, ACTIVITY_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA,
+            API_LISTEN, API_TOKENS, ACTIVITY_TOKENS, CREDENTIAL_TOKENS, API_TLS_KEYSTORE, API_TLS_KEYSTORE_PASSWORD, API_TLS_CLIENT_CA,
             API_REQUEST_TIMEOUT, API_IDLE_TIMEOUT, API_MAX_CONNECTIONS, API_MAX_CONNECTIONS_PER_ADDRESS,
             API_MAX_CONCURRENT_REQUESTS, API_MAX_QUEUED_REQUESTS, AGENT_URL,
             ENROLLMENT_CHECK_ADDRESS, RECONCILE_INTERVAL, MAX_CREATES_PER_PASS, START_LEAD_TIME, RETENTION, NOTIFY_AHEAD, CLAIM_DURATION, WEBHOOK_URL,
             IDLE_DISCONNECT_AFTER, IDLE_SHELVE_AFTER, IDLE_SHELVE_AFTER_WITHOUT_GPU, IDLE_REPORT_TIMEOUT,
-            BEAMLINES, VM_NETWORK, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
+            BEAMLINES, VM_NETWORK, GUACD_CIDRS, GPU_RESOURCE_CLASS, OPENSTACK_CONNECT_TIMEOUT, OPENSTACK_READ_TIMEOUT,
             VNC_SITE_SECRET,
             AD_DOMAIN, AD_COMPUTER_OU, STORAGE_MOUNTS, USERDATA_TEMPLATE_DIR,
             LDAP_URL, LDAP_BIND_DN, LDAP_BIND_PASSWORD, LDAP_PEOPLE_DN, LDAP_GROUPS_DN, LDAP_CA_FILE,
             AD_URL, AD_BIND_DN, AD_BIND_PASSWORD, AD_USERS_DN, AD_GROUPS_DN, AD_UPN_SUFFIX, AD_CA_FILE,
+            SSO_ENABLED, SSO_KEY_FILE, SSO_PASSWORD_MAX_AGE, SSO_ROTATION_CHECK_INTERVAL, SSO_ALLOW_PLAIN_HTTP,
             ACCOUNT_UID_RANGE, ACCOUNT_GID_RANGE, ACCOUNT_PRIMARY_GID, ACCOUNT_HOME_TEMPLATE, ACCOUNT_SHELL,
             DIRECTORY_TIMEOUT, ACCOUNT_CHECK_INTERVAL,
             TOKEN_KEY_FILE, TOKEN_KEY_ID, TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_LIFETIME, GUACAMOLE_URL);
@@ -386,6 +415,11 @@ public final class AgentConfiguration {
         return list(value, value.contains("\n") ? "\n" : ",");
     }
 
+    public List<String> credentialTokens() {
+        String value = value(CREDENTIAL_TOKENS);
+        return list(value, value.contains("\n") ? "\n" : ",");
+    }
+
     public Optional<Path> apiTlsKeystore() {
         return optional(API_TLS_KEYSTORE).map(Path::of);
     }
@@ -427,11 +461,38 @@ public final class AgentConfiguration {
     }
 
     public boolean enrollmentChecksAddress() {
-        String value = value(ENROLLMENT_CHECK_ADDRESS);
+        return bool(ENROLLMENT_CHECK_ADDRESS);
+    }
+
+    private boolean bool(Setting setting) {
+        String value = value(setting);
         if (!value.equals("true") && !value.equals("false")) {
-            throw new ConfigurationException("enrollment-check-address (HEPS_ENROLLMENT_CHECK_ADDRESS) must be true or false");
+            throw new ConfigurationException(setting.property() + " (" + setting.environmentVariable()
+                    + ") must be true or false, not '" + value + "'");
         }
         return Boolean.parseBoolean(value);
+    }
+
+    // RDP single sign-on
+
+    public boolean ssoEnabled() {
+        return bool(SSO_ENABLED);
+    }
+
+    public Path ssoKeyFile() {
+        return optional(SSO_KEY_FILE).map(Path::of).orElseGet(() -> Path.of(value(HOME)).resolve("sso-key"));
+    }
+
+    public Duration ssoPasswordMaxAge() {
+        return positiveDuration(SSO_PASSWORD_MAX_AGE);
+    }
+
+    public Duration ssoRotationCheckInterval() {
+        return positiveDuration(SSO_ROTATION_CHECK_INTERVAL);
+    }
+
+    public boolean ssoAllowPlainHttp() {
+        return bool(SSO_ALLOW_PLAIN_HTTP);
     }
 
     // Reconcile
@@ -484,6 +545,18 @@ public final class AgentConfiguration {
 
     public String vmNetwork() {
         return value(VM_NETWORK);
+    }
+
+    /** Where guacd connects to desktops from; required wherever desktops are made. */
+    public List<IpNetwork> guacdNetworks() {
+        String value = required(GUACD_CIDRS, "the networks guacd connects to desktops from, e.g. 10.0.5.20/32 "
+                + "(the desktops' VNC and RDP ports admit these only)");
+        try {
+            return DesktopAccess.parseGuacdNetworks(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("The setting " + GUACD_CIDRS.property() + " ("
+                    + GUACD_CIDRS.environmentVariable() + "): " + e.getMessage());
+        }
     }
 
     public Optional<String> gpuResourceClass() {

@@ -1,5 +1,8 @@
 package cn.ac.ihep.heps.agent.desktop;
 
+import cn.ac.ihep.heps.agent.accounts.ComputerAccounts;
+import cn.ac.ihep.heps.agent.accounts.DomainJoin;
+import cn.ac.ihep.heps.agent.reconcile.ServerNaming;
 import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.Database;
@@ -26,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * from the metadata service and presents both to {@code POST /v1/enrollment}. The agent
  * answers with the password once, when the token matches the desktop recorded for that
  * server id, and optionally only to that desktop's own address.
+ *
+ * <p>A desktop that joins the domain gets, in the same answer, the one-time password of the
+ * computer account the agent pre-staged for it ({@link ComputerAccounts}); the agent forgets it
+ * in the same transaction.
  */
 public final class EnrollmentService {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentService.class);
@@ -35,14 +42,21 @@ public final class EnrollmentService {
     private final DesktopRepository desktops;
     private final AuditLog audit;
     private final VncPasswordDerivation passwords;
+    private final Optional<ComputerAccounts> computers;
     private final Clock clock;
 
     public EnrollmentService(Database database, DesktopRepository desktops, AuditLog audit,
             VncPasswordDerivation passwords, Clock clock) {
+        this(database, desktops, audit, passwords, Optional.empty(), clock);
+    }
+
+    public EnrollmentService(Database database, DesktopRepository desktops, AuditLog audit,
+            VncPasswordDerivation passwords, Optional<ComputerAccounts> computers, Clock clock) {
         this.database = database;
         this.desktops = desktops;
         this.audit = audit;
         this.passwords = passwords;
+        this.computers = computers;
         this.clock = clock;
     }
 
@@ -65,7 +79,11 @@ public final class EnrollmentService {
     /** Why an enrollment was refused; never told to the caller in more detail than "refused". */
     public enum Outcome { GRANTED, UNKNOWN_SERVER, BAD_TOKEN, ALREADY_ENROLLED, WRONG_ADDRESS }
 
-    public record Result(Outcome outcome, String vncPassword) {
+    /** What a granted enrollment hands out; {@code domainJoin} is null for a desktop that joins no domain. */
+    public record Result(Outcome outcome, String vncPassword, DomainJoin domainJoin) {
+        Result(Outcome outcome) {
+            this(outcome, null, null);
+        }
     }
 
     /**
@@ -78,31 +96,45 @@ public final class EnrollmentService {
         Result result = database.inTransaction(connection -> {
             Optional<DesktopRepository.Enrollment> enrollment = desktops.enrollment(connection, serverId);
             if (enrollment.isEmpty() || enrollment.get().tokenHash() == null) {
-                return new Result(Outcome.UNKNOWN_SERVER, null);
+                return new Result(Outcome.UNKNOWN_SERVER);
             }
             DesktopRepository.Enrollment found = enrollment.get();
             boolean tokenMatches = MessageDigest.isEqual(
                     found.tokenHash().getBytes(StandardCharsets.US_ASCII),
                     hash(token == null ? "" : token).getBytes(StandardCharsets.US_ASCII));
             if (!tokenMatches) {
-                return new Result(Outcome.BAD_TOKEN, null);
+                return new Result(Outcome.BAD_TOKEN);
             }
             if (found.enrolledAt() != null) {
-                return new Result(Outcome.ALREADY_ENROLLED, null);
+                return new Result(Outcome.ALREADY_ENROLLED);
             }
             if (checkAddress && (found.address() == null || !found.address().equals(remoteAddress))) {
-                return new Result(Outcome.WRONG_ADDRESS, null);
+                return new Result(Outcome.WRONG_ADDRESS);
             }
-            desktops.update(found.desktopId()).enrolledAt(now).execute(connection, now);
+            DomainJoin join = null;
+            if (found.joinPassword() != null && computers.isPresent()) {
+                join = computers.get().join(found.desktopId(),
+                        ServerNaming.computerName(found.proposalId(), found.username()), found.joinPassword())
+                        .orElse(null);
+                if (join == null) {
+                    LOG.warn("The one-time computer password of server {} cannot be opened (another site key?): "
+                            + "the guest cannot join the domain; delete the desktop to have it made again",
+                            LogSafe.text(serverId));
+                }
+            }
+            // Used once: the sealed one-time password goes with the enrollment.
+            desktops.update(found.desktopId()).enrolledAt(now).joinPassword(null).execute(connection, now);
             audit.record(connection, now, "guest:" + serverId, "desktop.enroll", "server/" + serverId,
-                    "from=" + remoteAddress);
-            return new Result(Outcome.GRANTED, passwords.passwordFor(serverId));
+                    "from=" + remoteAddress + (join == null ? "" : " domain-join=" + join.computerName()));
+            return new Result(Outcome.GRANTED, passwords.passwordFor(serverId), join);
         });
         if (result.outcome() != Outcome.GRANTED) {
             LOG.warn("Refused enrollment for server {} from {}: {}", LogSafe.text(serverId), LogSafe.text(remoteAddress),
                     result.outcome());
         } else {
-            LOG.info("Server {} fetched its VNC password", LogSafe.text(serverId));
+            LOG.info("Server {} fetched its VNC password{}", LogSafe.text(serverId),
+                    result.domainJoin() == null ? "" : " and the one-time password of computer "
+                            + result.domainJoin().computerName());
         }
         return result;
     }

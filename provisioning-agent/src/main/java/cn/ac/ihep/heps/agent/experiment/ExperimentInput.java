@@ -16,11 +16,19 @@ public record ExperimentInput(
         DesktopInput desktop,
         List<String> members) {
 
-    /** {@code idle}: the experiment's own idle limits, each {@code off} or a duration; null keeps the beamline's. */
-    public record DesktopInput(String os, Integer gpus, String flavor, String protocol, IdleOverride idle) {
+    /**
+     * {@code idle}: the experiment's own idle limits, each {@code off} or a duration; null keeps the beamline's.
+     * {@code access}: {@code personal} (the default) or {@code experiment}, see {@link DesktopAccess}.
+     */
+    public record DesktopInput(String os, Integer gpus, String flavor, String protocol, IdleOverride idle,
+            String access) {
 
         public DesktopInput(String os, Integer gpus, String flavor, String protocol) {
-            this(os, gpus, flavor, protocol, null);
+            this(os, gpus, flavor, protocol, null, null);
+        }
+
+        public DesktopInput(String os, Integer gpus, String flavor, String protocol, IdleOverride idle) {
+            this(os, gpus, flavor, protocol, idle, null);
         }
     }
 }

@@ -7,6 +7,8 @@ import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 
@@ -85,6 +87,51 @@ public final class ExperimentService {
         return database.inTransaction(connection -> experiments.find(connection, proposalId));
     }
 
+    /**
+     * Extends the experiment's window to {@code endsAt} (ISO-8601 with offset), so that its
+     * desktops may be opened again: later than the window's current end, within its quota.
+     * The reconcile loop then writes the new end to each VM ({@code heps.expires}) and
+     * unshelves those it shelved when the window ended. Empty when there is no such experiment.
+     */
+    public Optional<Experiment> extend(String proposalId, String endsAt, String actor) {
+        Instant newEnd = parseEnd(endsAt);
+        Instant now = clock.instant();
+        return database.inTransaction(connection -> {
+            Optional<Experiment> found = experiments.find(connection, proposalId);
+            if (found.isEmpty()) {
+                return Optional.empty();
+            }
+            Experiment current = found.get();
+            if (!newEnd.isAfter(current.endsAt())) {
+                throw new InvalidExperimentException("The extension is invalid", List.of(new FieldError("endsAt",
+                        "must be later than the window's current end " + current.endsAt()
+                                + " (to shorten a window, apply the whole experiment)")));
+            }
+            Experiment extended = new Experiment(current.id(), current.proposalId(), current.beamline(),
+                    current.group(), current.startsAt(), newEnd, current.desktop(), current.members(),
+                    current.updatedAt());
+            checkQuota(connection, extended);
+            experiments.upsert(connection, extended, now);
+            audit.record(connection, now, actor, "experiment.extend", "experiment/" + proposalId,
+                    "endsAt=" + newEnd + " (was " + current.endsAt() + ")");
+            return experiments.find(connection, proposalId);
+        });
+    }
+
+    private static Instant parseEnd(String endsAt) {
+        if (endsAt == null || endsAt.isBlank()) {
+            throw new InvalidExperimentException("The extension is invalid", List.of(new FieldError("endsAt",
+                    "required (ISO-8601 with offset, e.g. 2026-11-25T20:00:00Z)")));
+        }
+        try {
+            return OffsetDateTime.parse(endsAt.trim()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new InvalidExperimentException("The extension is invalid", List.of(new FieldError("endsAt",
+                    "not an ISO-8601 date-time with offset: '" + (endsAt.length() > 64 ? endsAt.substring(0, 64) + "…"
+                            : endsAt) + "'")));
+        }
+    }
+
     /** Adds a member; returns the experiment, or empty when there is no such experiment. */
     public Optional<Experiment> addMember(String proposalId, String username, String actor) {
         if (!ExperimentValidator.isValidUsername(username)) {
@@ -110,7 +157,8 @@ public final class ExperimentService {
                         current.updatedAt()));
             }
             if (experiments.addMember(connection, experiment.get().id(), username, now)) {
-                audit.record(connection, now, actor, "member.add", "experiment/" + proposalId, "username=" + username);
+                audit.record(connection, now, actor, "member.add", "experiment/" + proposalId, username,
+                        "username=" + username);
             }
             return experiments.find(connection, proposalId);
         });
@@ -125,7 +173,7 @@ public final class ExperimentService {
                 return Optional.empty();
             }
             if (experiments.removeMember(connection, experiment.get().id(), username)) {
-                audit.record(connection, now, actor, "member.remove", "experiment/" + proposalId,
+                audit.record(connection, now, actor, "member.remove", "experiment/" + proposalId, username,
                         "username=" + username);
             }
             return experiments.find(connection, proposalId);

@@ -153,7 +153,23 @@ public final class ExperimentValidator {
                         + ": pick a flavor whose pci_passthrough:alias asks for " + gpus));
             }
         }
-        return new DesktopSpec(os, gpus, flavor, protocol, idle(input.idle(), errors));
+        return new DesktopSpec(os, gpus, flavor, protocol, idle(input.idle(), errors), access(input.access(), errors));
+    }
+
+    /** Personal unless the experiment asks, by name, for desktops open to its whole group. */
+    private static DesktopAccess access(String value, List<FieldError> errors) {
+        if (value == null || value.isBlank()) {
+            return DesktopAccess.personal;
+        }
+        String normalized = value.trim().toLowerCase(Locale.ROOT);
+        for (DesktopAccess access : DesktopAccess.values()) {
+            if (access.name().equals(normalized)) {
+                return access;
+            }
+        }
+        errors.add(new FieldError("desktop.access", "must be personal (each member's desktop opens for that member "
+                + "only) or experiment (every member may open every member's desktop), not '" + value + "'"));
+        return DesktopAccess.personal;
     }
 
     /** The idle limits as stored: each normalized to {@code off} or a duration, or null when not given. */

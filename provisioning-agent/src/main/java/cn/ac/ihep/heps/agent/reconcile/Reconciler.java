@@ -1,10 +1,14 @@
 package cn.ac.ihep.heps.agent.reconcile;
 
+import cn.ac.ihep.heps.agent.accounts.ComputerAccounts;
+import cn.ac.ihep.heps.agent.accounts.DirectoryException;
 import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.agent.desktop.Desktop;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
+import cn.ac.ihep.heps.agent.experiment.DesktopAccess;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
+import cn.ac.ihep.heps.agent.firewall.DesktopFirewall;
 import cn.ac.ihep.heps.agent.gpu.GpuCalendar;
 import cn.ac.ihep.heps.agent.gpu.PlacementDecision;
 import cn.ac.ihep.heps.agent.idle.IdlePolicy;
@@ -15,6 +19,7 @@ import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.ConflictException;
 import cn.ac.ihep.heps.agent.store.Database;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
+import cn.ac.ihep.heps.agent.store.DesktopUserRepository;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudFlavor;
@@ -33,6 +38,8 @@ import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,6 +49,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +69,9 @@ public final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     /** A Guacamole node silent for this long is taken to be gone, with the connections it reported. */
     static final Duration NODE_FORGOTTEN_AFTER = Duration.ofDays(1);
+    /** The states in which Nova lets a server's tags and metadata change (vm_state active, stopped, paused, suspended). */
+    private static final Set<ServerState> ADJUSTABLE = Set.of(ServerState.ACTIVE, ServerState.SHUTOFF,
+            ServerState.PAUSED, ServerState.SUSPENDED);
     /** An idle shelve Nova has not finished in this long is given up; the desktop counts as running again. */
     static final Duration SHELVE_GIVEN_UP_AFTER = Duration.ofMinutes(15);
 
@@ -69,23 +80,39 @@ public final class Reconciler {
     private final DesktopRepository desktops;
     private final AuditLog audit;
     private final ActivityRepository activity = new ActivityRepository();
+    private final DesktopUserRepository namedUsers = new DesktopUserRepository();
     private final CloudProvider cloud;
     private final ImageSelector images;
+    private final DesktopFirewall firewall;
     private final UserDataRenderer userData;
     private final Notifier notifier;
     private final AgentMetrics metrics;
     private final ReconcileSettings settings;
     private final Clock clock;
+    /** Present when desktops join the domain: their computer accounts are pre-staged here. */
+    private final Optional<ComputerAccounts> computers;
 
     public Reconciler(Database database, ExperimentRepository experiments, DesktopRepository desktops, AuditLog audit,
             CloudProvider cloud, Notifier notifier, AgentMetrics metrics,
             ReconcileSettings settings, Clock clock) {
+        this(database, experiments, desktops, audit, cloud, notifier, metrics, settings, clock, Optional.empty());
+    }
+
+    public Reconciler(Database database, ExperimentRepository experiments, DesktopRepository desktops, AuditLog audit,
+            CloudProvider cloud, Notifier notifier, AgentMetrics metrics,
+            ReconcileSettings settings, Clock clock, Optional<ComputerAccounts> computers) {
+        if (settings.adDomain().isPresent() && computers.isEmpty()) {
+            throw new IllegalArgumentException("ad-domain is set but the agent has no AD to pre-stage computer "
+                    + "accounts in: set ad-url (and its bind settings) too");
+        }
+        this.computers = computers;
         this.database = database;
         this.experiments = experiments;
         this.desktops = desktops;
         this.audit = audit;
         this.cloud = cloud;
         this.images = new ImageSelector(cloud);
+        this.firewall = new DesktopFirewall(cloud, settings.desktopAccess());
         this.userData = new UserDataRenderer(settings.userDataTemplateDir());
         this.notifier = notifier;
         this.metrics = metrics;
@@ -100,11 +127,17 @@ public final class Reconciler {
         final Map<String, CloudServer> serversById = new HashMap<>();
         int creates;
         List<Experiment> experiments = List.of();
+        /** The named users of each desktop (by desktop id), read once per pass. */
+        Map<Long, List<String>> namedUsers = Map.of();
         final PassGpus gpus = new PassGpus(cloud, metrics, recentGpus, now,
                 (resourceClass, inventory) -> planGpus(this, resourceClass, inventory));
 
         boolean reportsRead;
         Instant reportsCompleteAt;
+
+        /** The desktops' security group, once its rules are right this pass; null while it cannot be made so. */
+        String securityGroupId;
+        String securityGroupProblem;
 
         void did(String action) {
             actions.merge(action, 1, Integer::sum);
@@ -114,6 +147,9 @@ public final class Reconciler {
 
     /** Why idle shelving is paused, as last logged; null while it runs. */
     private String idlePause;
+
+    /** Why the desktops' security group is not as wanted, as last logged; null while it is. */
+    private String securityGroupProblem;
 
     /** Runs one pass over every experiment and desktop. */
     public PassReport reconcile() {
@@ -125,8 +161,10 @@ public final class Reconciler {
             for (CloudServer server : cloud.listServers(ServerQuery.withTag(DesktopTags.DESKTOP))) {
                 pass.serversById.put(server.id(), server);
             }
+            ensureSecurityGroup(pass);
             List<Experiment> all = database.inTransaction(experiments::list);
             pass.experiments = all;
+            pass.namedUsers = database.inTransaction(namedUsers::all);
             Map<Long, Experiment> byId = new HashMap<>();
             Set<String> wanted = new HashSet<>();
             for (Experiment experiment : all) {
@@ -162,6 +200,68 @@ public final class Reconciler {
         return report;
     }
 
+    /**
+     * The desktops' security group with exactly the wanted rules, each change in the audit log.
+     * While the cloud refuses, no desktop is created (each is held, saying why) and the others'
+     * steps go on.
+     */
+    private void ensureSecurityGroup(Pass pass) {
+        String subject = "security-group/" + firewall.groupName();
+        try {
+            DesktopFirewall.Outcome outcome = firewall.ensure();
+            pass.securityGroupId = outcome.groupId();
+            if (!outcome.changedNothing()) {
+                database.inTransaction(c -> {
+                    if (outcome.created()) {
+                        audit.record(c, pass.now, settings.agentId(), "firewall.group.create", subject,
+                                "id=" + outcome.groupId());
+                    }
+                    for (String rule : outcome.added()) {
+                        audit.record(c, pass.now, settings.agentId(), "firewall.rule.add", subject, rule);
+                    }
+                    for (String rule : outcome.removed()) {
+                        audit.record(c, pass.now, settings.agentId(), "firewall.rule.remove", subject, rule);
+                    }
+                    return null;
+                });
+                LOG.info("Security group {}: {}{}{}", firewall.groupName(), outcome.created() ? "created; " : "",
+                        outcome.added().isEmpty() ? "" : "added " + outcome.added() + " ",
+                        outcome.removed().isEmpty() ? "" : "removed " + outcome.removed());
+                outcome.added().forEach(rule -> pass.did("firewall-rule-add"));
+                outcome.removed().forEach(rule -> pass.did("firewall-rule-remove"));
+            }
+            if (securityGroupProblem != null) {
+                LOG.info("Security group {} is as wanted again", firewall.groupName());
+                securityGroupProblem = null;
+            }
+        } catch (CloudException e) {
+            pass.securityGroupProblem = "the security group " + firewall.groupName() + " cannot be made as wanted ("
+                    + e.getMessage() + "); no desktop is created without it";
+            if (!pass.securityGroupProblem.equals(securityGroupProblem)) {
+                LOG.warn("{}", LogSafe.message(pass.securityGroupProblem));
+                securityGroupProblem = pass.securityGroupProblem;
+            }
+            pass.did("cloud-error");
+        }
+    }
+
+    /** Puts an existing desktop VM into the desktops' group (and out of default) in place, recorded. */
+    private void secure(Pass pass, Desktop desktop, CloudServer server) {
+        if (pass.securityGroupId == null || firewall.isSecured(server) || server.state() == ServerState.BUILDING
+                || server.state() == ServerState.ERROR || server.state() == ServerState.DELETED) {
+            return;
+        }
+        List<String> changes = firewall.secure(server, pass.securityGroupId);
+        database.inTransaction(c -> {
+            audit.record(c, pass.now, settings.agentId(), "desktop.secure",
+                    "desktop/" + desktop.proposalId() + "/" + desktop.username(),
+                    "server=" + server.id() + " " + String.join(", ", changes));
+            return null;
+        });
+        LOG.info("Desktop {} of {}: {}", server.id(), desktop.username(), String.join(", ", changes));
+        pass.did("secure");
+    }
+
     /** The last Placement reading, shared between passes for outlooks and the GPU gauges. */
     private final PassGpus.Recent recentGpus = new PassGpus.Recent();
 
@@ -193,7 +293,7 @@ public final class Reconciler {
             switch (phase) {
                 case NOT_YET -> waitForWindow(pass, experiment, desktop);
                 case RUNNING -> ensureRunning(pass, experiment, desktop);
-                case SHELVED -> ensureShelved(pass, desktop);
+                case SHELVED -> ensureShelved(pass, experiment, desktop);
                 case DELETED -> removeDesktop(pass, experiment, desktop, "retention period over");
             }
         } catch (CloudException e) {
@@ -311,6 +411,8 @@ public final class Reconciler {
                 createOrAdopt(pass, experiment, reload(desktop));
                 return;
             }
+            secure(pass, desktop, server);
+            keepAccessCurrent(pass, experiment, desktop, server);
             if (desktop.state() == DesktopState.SHELVED_IDLE) {
                 watchIdleShelved(pass, experiment, desktop, server);
                 return;
@@ -394,6 +496,22 @@ public final class Reconciler {
                 || ServerState.SHELVED_OFFLOADED.name().equals(desktop.cloudState());
         if (server.state() == ServerState.ERROR) {
             observe(pass, desktop, server);
+        } else if (shelved(server.state()) && windowOnVmEnded(server, pass.now)) {
+            // The window was extended while Nova held the VM shelved, where its metadata cannot be
+            // written: the VM still says the old end, so the resolver would wake it for nobody.
+            // Woken now, it gets the new end at the next pass; its idle limit shelves it again.
+            cloud.unshelveServer(server.id());
+            database.inTransaction(c -> {
+                desktops.update(desktop.id()).state(DesktopState.RUNNING).cloudState(server.state().name()).reason(null)
+                        .awakeSince(pass.now).idleDueSince(null).execute(c, pass.now);
+                audit.record(c, pass.now, settings.agentId(), "desktop.wake", subject(experiment, desktop.username()),
+                        "server=" + server.id() + " the window was extended to " + experiment.endsAt()
+                                + " while it was shelved; woken to write the new end");
+                return null;
+            });
+            LOG.info("Woke the idle-shelved desktop of {} for {}: its window was extended while it was shelved",
+                    desktop.username(), experiment.proposalId());
+            pass.did("window-wake");
         } else if (shelved(server.state())) {
             if (!server.state().name().equals(desktop.cloudState())) {
                 update(pass, desktops.update(desktop.id()).cloudState(server.state().name()));
@@ -417,6 +535,19 @@ public final class Reconciler {
             LOG.warn("The idle shelve of {} did not complete within {}; it counts as running again", server.id(),
                     SHELVE_GIVEN_UP_AFTER);
             pass.did("idle-shelve-lost");
+        }
+    }
+
+    /** Whether the end the VM carries ({@code heps.expires}) has passed; the experiment's own end is later. */
+    private static boolean windowOnVmEnded(CloudServer server, Instant now) {
+        String onVm = server.metadata().get(DesktopMetadata.EXPIRES);
+        if (onVm == null) {
+            return false;
+        }
+        try {
+            return !now.isBefore(Instant.parse(onVm));
+        } catch (DateTimeParseException e) {
+            return false;
         }
     }
 
@@ -538,6 +669,10 @@ public final class Reconciler {
                     + " in Glance (an image with heps_beamline=" + experiment.beamline() + "); build one with 'heps images'");
             return;
         }
+        if (pass.securityGroupId == null) {
+            hold(pass, current, pass.securityGroupProblem);
+            return;
+        }
         if (pass.creates >= settings.maxCreatesPerPass()) {
             // A flood of members (or of experiments) reaches Nova at a bounded pace: the next pass goes on.
             pass.did("create-deferred");
@@ -568,20 +703,34 @@ public final class Reconciler {
         String os = experiment.desktop().os();
         DesktopProtocol protocol = DesktopProtocol.choose(
                 image.get().property(ImageProperties.OS_TYPE).orElse(os), experiment.desktop().protocol());
+        // A desktop that joins the domain gets its computer account with a one-time password now,
+        // kept sealed with the desktop until its guest fetches it at enrollment.
+        byte[] joinPassword = null;
+        if (computers.isPresent()) {
+            String computerName = ServerNaming.computerName(experiment.proposalId(), current.username());
+            try {
+                joinPassword = computers.get().prestage(current.id(), computerName);
+            } catch (DirectoryException e) {
+                hold(pass, current, "cannot pre-stage the computer account " + computerName + " in AD: "
+                        + e.getMessage() + " (retried every pass)");
+                return;
+            }
+        }
         // The token's hash is committed before the boot request, so an adopted VM can still enroll.
-        String token = protocol == DesktopProtocol.VNC ? EnrollmentService.newToken() : null;
-        update(pass, desktops.update(current.id()).state(DesktopState.CREATING)
-                .enrollmentTokenHash(token == null ? null : EnrollmentService.hash(token))
+        String token = protocol == DesktopProtocol.VNC || joinPassword != null ? EnrollmentService.newToken() : null;
+        // A new VM enrolls anew: one made again after the last was lost must not find it done.
+        update(pass, desktops.update(current.id()).state(DesktopState.CREATING).enrolledAt(null)
+                .enrollmentTokenHash(token == null ? null : EnrollmentService.hash(token)).joinPassword(joinPassword)
                 .imageId(image.get().id()).flavorId(flavor.id()).host(targetHost).reason(null));
         ServerRequest request = new ServerRequest(current.serverName(), image.get().id(), flavor.id(),
-                settings.vmNetwork(), tags(experiment, current.username()),
+                settings.vmNetwork(), tags(experiment, current.username(), pass.namedUsers.getOrDefault(current.id(), List.of())),
                 metadata(experiment, protocol, image.get()),
                 userData.render(new UserDataRenderer.Values(os, current.serverName(),
                         ServerNaming.hostname(os, experiment.beamline(), experiment.proposalId(), current.username()),
                         experiment.beamline(), experiment.proposalId(), current.username(), protocol.wireName(),
                         settings.agentUrl(), token, settings.adDomain(), settings.adComputerOu(),
                         settings.storageMounts())),
-                targetHost);
+                targetHost, List.of(pass.securityGroupId));
         CloudServer created;
         try {
             created = cloud.createServer(request);
@@ -619,8 +768,80 @@ public final class Reconciler {
         return GpuBookings.resourceClass(settings.gpuResourceClass(), pass.gpus.recentInventory()).orElse(null);
     }
 
-    static Set<String> tags(Experiment experiment, String member) {
-        return Set.of(DesktopTags.DESKTOP, DesktopTags.owner(member), DesktopTags.group(experiment.group()));
+    /**
+     * Who may open a member's desktop (CONTRACTS §2): its owner, its named users, and the
+     * experiment group only when the experiment asked for desktops open to it.
+     */
+    static Set<String> tags(Experiment experiment, String member, Collection<String> namedUsers) {
+        Set<String> tags = new TreeSet<>();
+        tags.add(DesktopTags.DESKTOP);
+        tags.add(DesktopTags.owner(member));
+        if (experiment.desktop().access() == DesktopAccess.experiment) {
+            tags.add(DesktopTags.group(experiment.group()));
+        }
+        for (String user : namedUsers) {
+            if (!user.equals(member)) {
+                tags.add(DesktopTags.user(user));
+            }
+        }
+        return tags;
+    }
+
+    private static boolean grantsAccess(String tag) {
+        return tag.equals(DesktopTags.DESKTOP) || DesktopTags.ownerOf(tag).isPresent()
+                || DesktopTags.userOf(tag).isPresent() || DesktopTags.groupOf(tag).isPresent();
+    }
+
+    /**
+     * Brings a VM's access tags and its window ({@code heps.expires}) in line with the
+     * experiment, its access and the desktop's named users: a running VM is retagged in place,
+     * never recreated. Tags that grant nothing (an operator's own) stay. Nova changes neither
+     * tags nor metadata of a shelved or building VM: those are brought up to date the first pass
+     * that finds them running or stopped (the VM resolver wakes a desktop for its owner only, so
+     * a grant taken away while it was shelved opens it for nobody else). A refusal is logged and
+     * retried next pass; the desktop's other steps go on.
+     */
+    private void keepAccessCurrent(Pass pass, Experiment experiment, Desktop desktop, CloudServer server) {
+        if (!ADJUSTABLE.contains(server.state())) {
+            return;
+        }
+        Set<String> wanted = tags(experiment, desktop.username(), pass.namedUsers.getOrDefault(desktop.id(), List.of()));
+        Set<String> retagged = new TreeSet<>(wanted);
+        server.tags().stream().filter(tag -> !grantsAccess(tag)).forEach(retagged::add);
+        String expires = experiment.endsAt().toString();
+        try {
+            if (!retagged.equals(server.tags())) {
+                cloud.setServerTags(server.id(), retagged);
+                Set<String> added = new TreeSet<>(retagged);
+                added.removeAll(server.tags());
+                Set<String> removed = new TreeSet<>(server.tags());
+                removed.removeAll(retagged);
+                database.inTransaction(c -> {
+                    audit.record(c, pass.now, settings.agentId(), "desktop.retag", subject(experiment, desktop.username()),
+                            "server=" + server.id() + " added=" + added + " removed=" + removed);
+                    return null;
+                });
+                LOG.info("Retagged the desktop of {} for {} ({}): added {}, removed {}", desktop.username(),
+                        experiment.proposalId(), server.id(), added, removed);
+                pass.did("retag");
+            }
+            if (!expires.equals(server.metadata().get(DesktopMetadata.EXPIRES))) {
+                cloud.setServerMetadata(server.id(), Map.of(DesktopMetadata.EXPIRES, expires));
+                database.inTransaction(c -> {
+                    audit.record(c, pass.now, settings.agentId(), "desktop.window", subject(experiment, desktop.username()),
+                            "server=" + server.id() + " " + DesktopMetadata.EXPIRES + "=" + expires
+                                    + " (was " + server.metadata().get(DesktopMetadata.EXPIRES) + ")");
+                    return null;
+                });
+                pass.did("window");
+            }
+        } catch (CloudNotFoundException gone) {
+            LOG.debug("VM {} went away while its access was brought up to date", server.id());
+        } catch (CloudException e) {
+            LOG.warn("Could not bring the access of {} ({}) up to date: {}; retried next pass", server.id(),
+                    desktop.username(), LogSafe.message(e.getMessage()));
+            pass.did("retag-failed");
+        }
     }
 
     static Map<String, String> metadata(Experiment experiment, DesktopProtocol protocol, CloudImage image) {
@@ -671,7 +892,7 @@ public final class Reconciler {
         pass.did(action);
     }
 
-    private void ensureShelved(Pass pass, Desktop desktop) {
+    private void ensureShelved(Pass pass, Experiment experiment, Desktop desktop) {
         if (desktop.state() == DesktopState.DELETED) {
             return; // Deleted by an operator after the window: stays deleted.
         }
@@ -692,6 +913,8 @@ public final class Reconciler {
             pass.did("lost");
             return;
         }
+        secure(pass, desktop, server);
+        keepAccessCurrent(pass, experiment, desktop, server);
         if (server.state() == ServerState.SHELVED || server.state() == ServerState.SHELVED_OFFLOADED) {
             if (desktop.state() != DesktopState.SHELVED || !server.state().name().equals(desktop.cloudState())) {
                 update(pass, desktops.update(desktop.id()).state(DesktopState.SHELVED).cloudState(server.state().name()));
@@ -703,12 +926,7 @@ public final class Reconciler {
             return; // Shelve once it has finished building.
         }
         cloud.shelveServer(server.id());
-        Experiment experiment = experimentOf(desktop);
         recordAction(pass, experiment, desktop, "shelve", DesktopState.SHELVED, server, "window ended");
-    }
-
-    private Experiment experimentOf(Desktop desktop) {
-        return database.inTransaction(c -> experiments.find(c, desktop.proposalId())).orElseThrow();
     }
 
     private void removeDesktop(Pass pass, Experiment experiment, Desktop desktop, String why) {

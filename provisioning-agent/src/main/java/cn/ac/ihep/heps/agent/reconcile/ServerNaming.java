@@ -22,9 +22,17 @@ public final class ServerNaming {
 
     public static String hostname(String os, String beamline, String proposalId, String username) {
         if ("windows".equals(os)) {
-            return "heps-" + shortHash(proposalId + "/" + username, 10);
+            return computerName(proposalId, username);
         }
         return serverName(beamline, proposalId, username);
+    }
+
+    /**
+     * The desktop's AD computer account name: 15 characters at most (NetBIOS), the same for a
+     * desktop made again for the same member and experiment. A Windows desktop's host name.
+     */
+    public static String computerName(String proposalId, String username) {
+        return "heps-" + shortHash(proposalId + "/" + username, 10);
     }
 
     private static String label(String value) {

@@ -23,7 +23,10 @@ import java.util.regex.Pattern;
 public final class UserDataRenderer {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Za-z]+)}}");
 
-    /** Everything a template can use. {@code enrollmentToken} is null for RDP desktops. */
+    /**
+     * Everything a template can use. {@code enrollmentToken} is null for an RDP desktop that joins
+     * no domain (it has nothing to fetch).
+     */
     public record Values(String os, String serverName, String hostname, String beamline, String experiment,
             String owner, String protocol, String agentUrl, String enrollmentToken,
             Optional<String> adDomain, Optional<String> adComputerOu, List<List<String>> storageMounts) {
@@ -114,32 +117,37 @@ public final class UserDataRenderer {
         return block.toString().stripTrailing();
     }
 
-    /**
-     * Joins with the computer account the directory pre-staged for this host name
-     * ({@code --login-type=computer} uses its reset password), so no join credential is
-     * ever written into user data, which any process on the VM can read.
-     */
+    /** Linux joins in its enrollment step (heps-enroll), with the one-time password the agent hands it there. */
     private static String linuxDomainJoin(Values values) {
-        if (values.adDomain().isEmpty()) {
-            return "";
-        }
-        String ou = values.adComputerOu().map(o -> ", \"--domain-ou=" + o + "\"").orElse("");
-        return "  - [ adcli, join, \"--domain=" + values.adDomain().get() + "\", --login-type=computer"
-                + ", \"--host-fqdn=" + values.hostname() + "." + values.adDomain().get() + "\"" + ou + " ]\n"
-                + "  - [ systemctl, restart, sssd ]";
+        return "";
     }
 
+    /**
+     * Windows fetches the one-time password of the computer account the agent pre-staged for it
+     * from the enrollment channel (it is never in the user data, which any process on the VM can
+     * read) and joins with it once: an unsecured join uses it as the machine password, and
+     * Windows then sets one of its own. A reboot runs this again; a joined machine skips it.
+     */
     private static String windowsDomainJoin(Values values) {
         if (values.adDomain().isEmpty()) {
             return "";
         }
-        String ou = values.adComputerOu().map(o -> " -OUPath \"" + o + "\"").orElse("");
-        // A pre-staged ("reset") computer account's password is its lower-case name; an
-        // unsecured join with PasswordPass uses it as the machine password.
-        return "$join = New-Object System.Management.Automation.PSCredential(\"unused\", "
-                + "(ConvertTo-SecureString \"" + values.hostname().toLowerCase(java.util.Locale.ROOT)
-                + "\" -AsPlainText -Force))\n"
-                + "Add-Computer -DomainName \"" + values.adDomain().get() + "\" -Options UnsecuredJoin,PasswordPass"
-                + " -Credential $join" + ou + " -Force";
+        return """
+                if (-not (Get-CimInstance Win32_ComputerSystem).PartOfDomain) {
+                    $meta = Invoke-RestMethod -Uri 'http://169.254.169.254/openstack/latest/meta_data.json'
+                    $answer = $null
+                    for ($attempt = 0; $attempt -lt 60 -and -not $answer; $attempt++) {
+                        try {
+                            $answer = Invoke-RestMethod -Method Post -Uri "$HepsAgentUrl/v1/enrollment" -ContentType 'application/json' `
+                                -Body (@{ serverId = $meta.uuid; token = $HepsEnrollmentToken } | ConvertTo-Json)
+                        } catch { Start-Sleep -Seconds 10 }
+                    }
+                    if (-not $answer.domainJoin) { throw "the agent at $HepsAgentUrl handed out no domain join" }
+                    $join = New-Object System.Management.Automation.PSCredential('unused', `
+                        (ConvertTo-SecureString $answer.domainJoin.password -AsPlainText -Force))
+                    Add-Computer -DomainName $answer.domainJoin.domain -NewName $answer.domainJoin.computerName `
+                        -Options UnsecuredJoin,PasswordPass,JoinWithNewName -Credential $join -Force
+                    exit 1001  # cloudbase-init: reboot, done
+                }""";
     }
 }

@@ -54,6 +54,21 @@ public final class ActivityRepository {
                 rows.getBoolean("complete"), rows.getLong("dropped"), Sql.instant(rows, "reported_at"));
     }
 
+    /** The server ids the node's stored report lists as having connections open. */
+    public List<String> openOn(Connection connection, String node) throws SQLException {
+        List<String> open = new java.util.ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT server_id FROM desktop_sessions WHERE node = ?")) {
+            select.setString(1, node);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    open.add(rows.getString(1));
+                }
+            }
+        }
+        return open;
+    }
+
     /** Stores the node's latest report and replaces the desktops it has connections open to. */
     public void replace(Connection connection, Node node, boolean exists, List<OpenDesktop> desktops) throws SQLException {
         String sql = exists

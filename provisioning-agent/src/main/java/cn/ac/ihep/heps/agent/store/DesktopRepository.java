@@ -16,6 +16,8 @@ import java.util.Optional;
 
 /** Desktops: one row per member and experiment, guarded by a unique constraint. */
 public final class DesktopRepository {
+    private final DesktopUserRepository namedUsers = new DesktopUserRepository();
+
     private static final String SELECT =
             "SELECT d.id, d.experiment_id, e.proposal_id, e.beamline, d.username, d.server_name, d.server_id, "
                     + "d.state, d.cloud_state, d.reason, d.host, d.address, d.image_id, d.flavor_id, d.gpu_count, "
@@ -112,7 +114,20 @@ public final class DesktopRepository {
                 }
             }
         }
-        return desktops;
+        if (desktops.isEmpty()) {
+            return desktops;
+        }
+        Map<Long, List<DesktopUserRepository.NamedUser>> users = namedUsers.byDesktop(connection,
+                desktops.stream().map(Desktop::id).toList());
+        List<Desktop> withUsers = new ArrayList<>(desktops.size());
+        for (Desktop d : desktops) {
+            List<String> names = users.getOrDefault(d.id(), List.of()).stream()
+                    .map(DesktopUserRepository.NamedUser::username).toList();
+            withUsers.add(names.isEmpty() ? d : new Desktop(d.id(), d.experimentId(), d.proposalId(), d.beamline(),
+                    d.username(), d.serverName(), d.serverId(), d.state(), d.cloudState(), d.reason(), d.host(),
+                    d.address(), d.imageId(), d.flavorId(), d.gpuCount(), d.updatedAt(), d.activity(), names));
+        }
+        return withUsers;
     }
 
     /**
@@ -174,6 +189,7 @@ public final class DesktopRepository {
     public static final class Update {
         private static final java.util.Set<String> TIMESTAMP_COLUMNS =
                 java.util.Set.of("enrolled_at", "awake_since", "idle_due_since");
+        private static final java.util.Set<String> BINARY_COLUMNS = java.util.Set.of("join_password");
         private final long id;
         private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -231,6 +247,12 @@ public final class DesktopRepository {
             return this;
         }
 
+        /** The sealed one-time password of the desktop's pre-staged computer account; null once fetched. */
+        public Update joinPassword(byte[] sealed) {
+            values.put("join_password", sealed);
+            return this;
+        }
+
         public Update enrolledAt(Instant at) {
             values.put("enrolled_at", at);
             return this;
@@ -261,7 +283,8 @@ public final class DesktopRepository {
                     if (value == null) {
                         // PostgreSQL wants a null of the column's own type.
                         update.setNull(index++, TIMESTAMP_COLUMNS.contains(entry.getKey())
-                                ? java.sql.Types.TIMESTAMP_WITH_TIMEZONE : java.sql.Types.VARCHAR);
+                                ? java.sql.Types.TIMESTAMP_WITH_TIMEZONE
+                                : BINARY_COLUMNS.contains(entry.getKey()) ? java.sql.Types.BINARY : java.sql.Types.VARCHAR);
                     } else {
                         Sql.bind(update, index++, value);
                     }
@@ -272,21 +295,27 @@ public final class DesktopRepository {
         }
     }
 
-    /** The enrollment token hash and whether it was used, for the one-time VNC secret fetch. */
-    public record Enrollment(long desktopId, String serverId, String tokenHash, Instant enrolledAt, String address) {
+    /**
+     * The enrollment token hash and whether it was used, for the one-time fetch of the VNC secret
+     * and the domain join; {@code joinPassword} is the sealed one-time computer password, or null.
+     */
+    public record Enrollment(long desktopId, String serverId, String tokenHash, Instant enrolledAt, String address,
+            String proposalId, String username, byte[] joinPassword) {
     }
 
     public Optional<Enrollment> enrollment(Connection connection, String serverId) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT id, server_id, enrollment_token_hash, enrolled_at, address FROM desktops WHERE server_id = ? "
-                        + "AND state <> 'DELETED' FOR UPDATE")) {
+                "SELECT d.id, d.server_id, d.enrollment_token_hash, d.enrolled_at, d.address, e.proposal_id, "
+                        + "d.username, d.join_password FROM desktops d JOIN experiments e ON e.id = d.experiment_id "
+                        + "WHERE d.server_id = ? AND d.state <> 'DELETED' FOR UPDATE")) {
             select.setString(1, serverId);
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {
                     return Optional.empty();
                 }
                 return Optional.of(new Enrollment(rows.getLong(1), rows.getString(2), rows.getString(3),
-                        Sql.instant(rows, "enrolled_at"), rows.getString(5)));
+                        Sql.instant(rows, "enrolled_at"), rows.getString(5), rows.getString(6), rows.getString(7),
+                        rows.getBytes(8)));
             }
         }
     }

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.store;
 
+import cn.ac.ihep.heps.agent.experiment.DesktopAccess;
 import cn.ac.ihep.heps.agent.experiment.DesktopSpec;
 import cn.ac.ihep.heps.agent.experiment.Experiment;
 import cn.ac.ihep.heps.agent.experiment.IdleOverride;
@@ -19,7 +20,7 @@ import java.util.Optional;
 public final class ExperimentRepository {
     private static final String COLUMNS =
             "id, proposal_id, beamline, group_name, starts_at, ends_at, os_type, gpu_count, flavor, protocol, updated_at, "
-                    + "idle_disconnect_after, idle_shelve_after";
+                    + "idle_disconnect_after, idle_shelve_after, desktop_access";
 
     public Optional<Experiment> find(Connection connection, String proposalId) throws SQLException {
         List<Experiment> found = query(connection, "WHERE proposal_id = ?", proposalId);
@@ -47,7 +48,8 @@ public final class ExperimentRepository {
                             Sql.instant(rows, "starts_at"), Sql.instant(rows, "ends_at"),
                             new DesktopSpec(rows.getString("os_type"), rows.getInt("gpu_count"),
                                     rows.getString("flavor"), rows.getString("protocol"),
-                                    idle(rows.getString("idle_disconnect_after"), rows.getString("idle_shelve_after"))),
+                                    idle(rows.getString("idle_disconnect_after"), rows.getString("idle_shelve_after")),
+                                    DesktopAccess.valueOf(rows.getString("desktop_access"))),
                             Sql.instant(rows, "updated_at")});
                 }
             }
@@ -85,22 +87,22 @@ public final class ExperimentRepository {
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE experiments SET beamline = ?, group_name = ?, starts_at = ?, ends_at = ?, os_type = ?, "
                             + "gpu_count = ?, flavor = ?, protocol = ?, idle_disconnect_after = ?, idle_shelve_after = ?, "
-                            + "updated_at = ? WHERE id = ?")) {
+                            + "desktop_access = ?, updated_at = ? WHERE id = ?")) {
                 bindValues(update, experiment);
-                Sql.setInstant(update, 11, now);
-                update.setLong(12, id);
+                Sql.setInstant(update, 12, now);
+                update.setLong(13, id);
                 update.executeUpdate();
             }
         } else {
             try (PreparedStatement insert = connection.prepareStatement(
                     "INSERT INTO experiments (beamline, group_name, starts_at, ends_at, os_type, gpu_count, flavor, "
-                            + "protocol, idle_disconnect_after, idle_shelve_after, updated_at, created_at, proposal_id) "
-                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            + "protocol, idle_disconnect_after, idle_shelve_after, desktop_access, updated_at, created_at, "
+                            + "proposal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     Statement.RETURN_GENERATED_KEYS)) {
                 bindValues(insert, experiment);
-                Sql.setInstant(insert, 11, now);
                 Sql.setInstant(insert, 12, now);
-                insert.setString(13, experiment.proposalId());
+                Sql.setInstant(insert, 13, now);
+                insert.setString(14, experiment.proposalId());
                 insert.executeUpdate();
                 try (ResultSet keys = insert.getGeneratedKeys()) {
                     keys.next();
@@ -134,6 +136,7 @@ public final class ExperimentRepository {
         IdleOverride idle = experiment.desktop().idle();
         statement.setString(9, idle == null ? null : idle.disconnectAfter());
         statement.setString(10, idle == null ? null : idle.shelveAfter());
+        statement.setString(11, experiment.desktop().access().name());
     }
 
     private static IdleOverride idle(String disconnectAfter, String shelveAfter) {

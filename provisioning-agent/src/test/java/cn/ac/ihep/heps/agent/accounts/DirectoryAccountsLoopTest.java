@@ -7,6 +7,7 @@ import static org.mockito.Mockito.mock;
 import cn.ac.ihep.heps.agent.agent.AgentContext;
 import cn.ac.ihep.heps.agent.agent.ReconcileLoop;
 import cn.ac.ihep.heps.agent.config.AgentConfiguration;
+import cn.ac.ihep.heps.agent.firewall.ReadySecurityGroup;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import java.time.Clock;
@@ -53,8 +54,10 @@ class DirectoryAccountsLoopTest {
         values.put("ad-groups-dn", bed.adGroups);
         values.put("ad-ca-file", bed.ad.caFile().toString());
         values.put("account-uid-range", AccountsTestBed.UIDS.toString());
-        AgentContext context = new AgentContext(AgentConfiguration.of(values), c -> mock(CloudProvider.class),
-                Clock.systemUTC());
+        values.put("guacd-cidrs", ReadySecurityGroup.ACCESS.guacdNetworks().get(0).toString());
+        CloudProvider cloud = mock(CloudProvider.class);
+        ReadySecurityGroup.existsIn(cloud);
+        AgentContext context = new AgentContext(AgentConfiguration.of(values), c -> cloud, Clock.systemUTC());
         String uma = bed.user("uma");
         bed.experiment("P-L-" + bed.suffix, "exp-loop-" + bed.suffix, uma);
 

@@ -298,12 +298,12 @@ class DirectoryAccountsTest {
         // (and AD never accepts unicodePwd without an encrypted connection).
         LDAPException refused = assertThrows(LDAPException.class, () -> bed.ad.connectWithoutTls().close());
         assertEquals(com.unboundid.ldap.sdk.ResultCode.STRONG_AUTH_REQUIRED, refused.getResultCode());
-        String password = ActiveDirectory.randomPassword();
+        String password = AdPasswords.random();
         assertEquals(40, password.length());
         assertEquals(Set.of("upper", "lower", "digit", "other"), password.chars().mapToObj(ch ->
                 Character.isUpperCase(ch) ? "upper" : Character.isLowerCase(ch) ? "lower"
                         : Character.isDigit(ch) ? "digit" : "other").collect(Collectors.toSet()));
-        assertNotEquals(password, ActiveDirectory.randomPassword());
-        assertArrayEquals("\"ab\"".getBytes(java.nio.charset.StandardCharsets.UTF_16LE), ActiveDirectory.quotedUtf16("ab"));
+        assertNotEquals(password, AdPasswords.random());
+        assertArrayEquals("\"ab\"".getBytes(java.nio.charset.StandardCharsets.UTF_16LE), AdPasswords.quotedUtf16("ab"));
     }
 }

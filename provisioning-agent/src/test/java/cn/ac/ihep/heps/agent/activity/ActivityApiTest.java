@@ -177,6 +177,47 @@ class ActivityApiTest {
     }
 
     @Test
+    void joinsOfOthersSessionsAreAuditedAndABadJoinIsRefusedWithNothingStored() throws Exception {
+        HttpResponse<String> answer = send("POST", "/v1/desktop-activity", """
+                {"node": "guac-j", "instance": "j", "sequence": 1, "complete": true,
+                 "joins": [
+                   {"serverId": "server-alice", "via": "support-view", "user": "sam", "sessionOf": "alice",
+                    "at": "2026-12-02T09:50:00Z", "from": "192.0.2.77"},
+                   {"serverId": "server-bob", "via": "share-full", "user": null, "sessionOf": "bob",
+                    "at": "2026-12-02T09:55:00Z"},
+                   {"serverId": "hand-made-vm", "via": "share-view", "sessionOf": "alice@EXAMPLE",
+                    "at": "2026-12-02T09:56:00Z"}]}
+                """, ACTIVITY_TOKEN);
+        assertEquals(200, answer.statusCode(), answer.body());
+        List<AuditLog.Entry> support = db.database().inTransaction(c -> new AuditLog().recent(c, "desktop/P-1/alice", 10))
+                .stream().filter(e -> e.action().equals("desktop.view.support")).toList();
+        assertEquals(1, support.size());
+        assertEquals("sam", support.get(0).actor());
+        assertEquals("alice", support.get(0).username());
+        assertEquals(Instant.parse("2026-12-02T09:50:00Z"), support.get(0).at());
+        assertEquals("server=server-alice node=guac-j session=alice from=192.0.2.77", support.get(0).detail());
+        List<AuditLog.Entry> shared = db.database().inTransaction(c -> new AuditLog().recent(c, "desktop/P-1/bob", 10))
+                .stream().filter(e -> e.action().equals("desktop.join.share-full")).toList();
+        assertEquals("share-link", shared.get(0).actor());
+        assertEquals(1, db.database().inTransaction(c -> new AuditLog().recent(c, "server/hand-made-vm", 10)).size(),
+                "a server the agent does not know is audited by its id");
+
+        long before = db.database().inTransaction(c -> new AuditLog().recent(c, "", 1000)).size();
+        HttpResponse<String> bad = send("POST", "/v1/desktop-activity", """
+                {"node": "guac-j", "instance": "j", "sequence": 2, "complete": true,
+                 "joins": [{"serverId": "server-alice", "via": "peek", "user": "", "sessionOf": null, "at": "soon"},
+                           {"serverId": "server-alice", "via": "support-view", "sessionOf": "alice",
+                            "at": "2026-12-02T09:57:00Z", "from": "%s"}]}
+                """.formatted("x".repeat(65)), ACTIVITY_TOKEN);
+        assertEquals(400, bad.statusCode(), bad.body());
+        List<String> fields = new java.util.ArrayList<>();
+        JSON.readTree(bad.body()).path("fields").forEach(f -> fields.add(f.get("field").asText()));
+        assertEquals(List.of("joins[0].via", "joins[0].sessionOf", "joins[0].at", "joins[1].user", "joins[1].from"),
+                fields);
+        assertEquals(before, db.database().inTransaction(c -> new AuditLog().recent(c, "", 1000)).size());
+    }
+
+    @Test
     void aNodeClockAheadOfTheAgentCountsAsNow() throws Exception {
         assertEquals(200, report("guac-c", "k1", 1, "",
                 "{\"serverId\": \"server-bob\", \"type\": \"closed\", \"at\": \"2027-01-01T00:00:00Z\"}").statusCode());

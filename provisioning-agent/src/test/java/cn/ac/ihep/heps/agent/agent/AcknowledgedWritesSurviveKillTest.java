@@ -46,7 +46,7 @@ class AcknowledgedWritesSurviveKillTest {
         Path config = home.resolve("agent.properties");
         Files.writeString(config, String.join("\n", "home=" + home, "api-listen=127.0.0.1:0",
                 "api-tokens=" + TOKEN, "vnc-site-secret=a-site-secret-of-at-least-16-bytes", "beamlines=B1",
-                "reconcile-interval=PT1H"));
+                "guacd-cidrs=10.42.0.1/32", "reconcile-interval=PT1H"));
         AgentConfiguration configuration = AgentConfiguration.load(config, Map.of());
         // The experiment exists before the agent starts; the test lets go of the database first.
         try (Database database = Database.open(configuration.databaseUrl(), configuration.databaseUser(), "")) {

@@ -250,7 +250,7 @@ class ApiServerTest {
         JsonNode openapi = JSON.readTree(document.body());
         assertEquals("3.0.3", openapi.get("openapi").asText());
         for (String path : List.of("/v1/experiments", "/v1/experiments/{proposalId}", "/v1/experiments/{proposalId}/members",
-                "/v1/experiments/{proposalId}/members/{username}", "/v1/desktops", "/v1/gpus", "/v1/enrollment")) {
+                "/v1/experiments/{proposalId}/members/{username}", "/v1/desktops", "/v1/gpus", "/v1/enrollment", "/v1/desktop-sign-in")) {
             assertTrue(openapi.get("paths").has(path), path);
         }
         assertEquals(200, send("GET", "/healthz", null, null).statusCode());

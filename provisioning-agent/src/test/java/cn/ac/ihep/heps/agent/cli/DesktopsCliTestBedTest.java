@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.ac.ihep.heps.agent.reconcile.TestBedImages;
 import cn.ac.ihep.heps.agent.store.TestDatabase;
+import cn.ac.ihep.heps.agent.cli.HepsCli.Run;
 import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
@@ -12,18 +13,10 @@ import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code heps desktops create|stop|start|shelve|delete -o json} against the OpenStack test bed
@@ -65,7 +57,7 @@ class DesktopsCliTestBedTest {
         config = dir.resolve("agent.properties");
         Files.writeString(config, String.join("\n", "database-url=" + db.url(), "database-user=" + TestDatabase.USER,
                 "beamlines=" + BEAMLINE, "api-tokens=cli-test-token",
-                "vnc-site-secret=a-site-secret-of-at-least-16-bytes"));
+                "vnc-site-secret=a-site-secret-of-at-least-16-bytes", "guacd-cidrs=" + OpenStackTestBed.GUACD_CIDR));
     }
 
     @AfterAll
@@ -85,37 +77,13 @@ class DesktopsCliTestBedTest {
         }
     }
 
-    record Run(int exitCode, String out, String err) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(out);
-        }
-    }
-
     /** One {@code heps} command in this JVM, on the test bed's cloud, as an operator types it. */
     private static Run heps(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            CommandLine commandLine = HepsCommand.commandLine(new HepsCommand(c -> cloud, Clock.systemUTC()));
-            commandLine.setOut(new PrintWriter(System.out, true));
-            commandLine.setErr(new PrintWriter(err, true));
-            List<String> withConfig = new ArrayList<>(List.of(args));
-            withConfig.add("--config=" + config);
-            int code = commandLine.execute(withConfig.toArray(String[]::new));
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
+        return new HepsCli(cloud, config).run(args);
     }
 
     private static Run ok(String... args) {
-        Run run = heps(args);
-        assertEquals(0, run.exitCode(), String.join(" ", args) + " failed: " + run.err());
-        return run;
+        return new HepsCli(cloud, config).ok(args);
     }
 
     private static Optional<CloudServer> nova() {
@@ -140,6 +108,7 @@ class DesktopsCliTestBedTest {
         assertEquals(USER, created.path("username").asText());
         assertEquals("RUNNING", created.path("state").asText(), created.toString());
         assertEquals(ServerState.ACTIVE, nova().orElseThrow().state());
+        assertEquals(Set.of("heps-desktop"), nova().orElseThrow().securityGroups(), "booted in the desktops' group");
 
         JsonNode stopped = ok("desktops", "stop", desktop, "--timeout", "PT4M", "-o", "json").json();
         assertEquals(serverId, stopped.path("serverId").asText());

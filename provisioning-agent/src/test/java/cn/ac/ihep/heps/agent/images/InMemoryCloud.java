@@ -4,11 +4,18 @@ import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudSecurityGroup;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.GpuInventory;
+import cn.ac.ihep.heps.common.cloud.ImageUpload;
+import cn.ac.ihep.heps.common.cloud.SecurityGroupRule;
 import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerRequest;
 import cn.ac.ihep.heps.common.cloud.ServerState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -128,6 +135,16 @@ public final class InMemoryCloud implements CloudProvider {
     }
 
     @Override
+    public void setServerTags(String serverId, java.util.Set<String> tags) {
+        throw new UnsupportedOperationException("not used by image builds");
+    }
+
+    @Override
+    public void rebootServer(String serverId) {
+        throw new UnsupportedOperationException("not used by image builds");
+    }
+
+    @Override
     public synchronized void setServerMetadata(String serverId, Map<String, String> metadata) {
         CloudServer server = existing(serverId);
         Map<String, String> merged = new HashMap<>(server.metadata());
@@ -177,6 +194,23 @@ public final class InMemoryCloud implements CloudProvider {
         images.put(imageId, new CloudImage(image.id(), image.name(), image.status(), merged, image.created()));
     }
 
+    /** Every upload, in order: the image and the bytes of its file. */
+    public final List<Map.Entry<ImageUpload, byte[]>> uploads = new ArrayList<>();
+    /** Runs once each upload is active, as another operator's work finishing meanwhile would. */
+    public Runnable afterUpload = () -> { };
+
+    @Override
+    public synchronized CloudImage uploadImage(ImageUpload image, Path data, Duration timeout) {
+        try {
+            uploads.add(Map.entry(image, Files.readAllBytes(data)));
+        } catch (IOException e) {
+            throw new cn.ac.ihep.heps.common.cloud.CloudException("Cannot upload image " + image.name() + ": " + e, e);
+        }
+        String id = addImage(image.name(), "active", image.properties());
+        afterUpload.run();
+        return images.get(id);
+    }
+
     @Override
     public synchronized void deleteImage(String imageId) {
         if (images.remove(imageId) == null) {
@@ -197,6 +231,43 @@ public final class InMemoryCloud implements CloudProvider {
     @Override
     public List<GpuInventory> gpuInventory() {
         return List.of();
+    }
+
+    // Builder VMs stay in the project's default security group: the image pipeline manages none.
+
+    @Override
+    public List<CloudSecurityGroup> findSecurityGroups(String name) {
+        throw new UnsupportedOperationException("image builds use no security groups");
+    }
+
+    @Override
+    public CloudSecurityGroup createSecurityGroup(String name, String description) {
+        throw new UnsupportedOperationException("image builds use no security groups");
+    }
+
+    @Override
+    public void deleteSecurityGroup(String groupId) {
+        throw new UnsupportedOperationException("image builds use no security groups");
+    }
+
+    @Override
+    public SecurityGroupRule addSecurityGroupRule(String groupId, SecurityGroupRule rule) {
+        throw new UnsupportedOperationException("image builds use no security groups");
+    }
+
+    @Override
+    public void deleteSecurityGroupRule(String ruleId) {
+        throw new UnsupportedOperationException("image builds use no security groups");
+    }
+
+    @Override
+    public void addServerSecurityGroup(String serverId, String group) {
+        throw new UnsupportedOperationException("image builds use no security groups");
+    }
+
+    @Override
+    public void removeServerSecurityGroup(String serverId, String group) {
+        throw new UnsupportedOperationException("image builds use no security groups");
     }
 
     private CloudServer existing(String serverId) {

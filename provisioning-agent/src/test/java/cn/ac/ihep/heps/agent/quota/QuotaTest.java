@@ -9,7 +9,8 @@ import static org.mockito.Mockito.when;
 
 import cn.ac.ihep.heps.agent.api.ApiServer;
 import cn.ac.ihep.heps.agent.api.BearerTokens;
-import cn.ac.ihep.heps.agent.cli.HepsCommand;
+import cn.ac.ihep.heps.agent.cli.HepsCli;
+import cn.ac.ihep.heps.agent.cli.HepsCli.Run;
 import cn.ac.ihep.heps.agent.cli.support.ExitCode;
 import cn.ac.ihep.heps.agent.experiment.ExperimentInput;
 import cn.ac.ihep.heps.agent.experiment.ExperimentService;
@@ -25,19 +26,13 @@ import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,7 +40,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Quotas per experiment and the site default, on PostgreSQL: the service, the API and the CLI. */
 class QuotaTest {
@@ -191,27 +185,10 @@ class QuotaTest {
         assertTrue(apply.err().contains("quota.desktops") && apply.err().contains("quota.gpus"), apply.err());
     }
 
-    record Run(int exitCode, String out, String err) {
-    }
-
     private Run heps(String... args) throws Exception {
         Path config = dir.resolve("agent.properties");
         Files.writeString(config, String.join("\n", "database-url=" + db.url(), "database-user=postgres",
                 "beamlines=B1", "api-tokens=t", "vnc-site-secret=a-site-secret-of-at-least-16-bytes"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        PrintStream originalOut = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            CommandLine commandLine = HepsCommand.commandLine(new HepsCommand(c -> cloud, Clock.systemUTC()));
-            commandLine.setOut(new PrintWriter(System.out, true));
-            commandLine.setErr(new PrintWriter(err, true));
-            List<String> all = new ArrayList<>(List.of(args));
-            all.add("--config=" + config);
-            int code = commandLine.execute(all.toArray(String[]::new));
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(originalOut);
-        }
+        return new HepsCli(cloud, config).run(args);
     }
 }

@@ -1,6 +1,7 @@
 package cn.ac.ihep.heps.agent.reconcile;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static cn.ac.ihep.heps.testsupport.time.Eventually.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,27 +11,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import cn.ac.ihep.heps.agent.api.ApiServer;
-import cn.ac.ihep.heps.agent.api.BearerTokens;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
 import cn.ac.ihep.heps.agent.experiment.ExperimentInput;
 import cn.ac.ihep.heps.agent.experiment.ExperimentService;
 import cn.ac.ihep.heps.agent.experiment.ExperimentValidator;
-import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
+import cn.ac.ihep.heps.agent.firewall.DesktopAccess;
+import cn.ac.ihep.heps.agent.firewall.DesktopFirewall;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
 import cn.ac.ihep.heps.agent.store.ExperimentRepository;
 import cn.ac.ihep.heps.agent.store.TestDatabase;
+import cn.ac.ihep.heps.common.cloud.CloudException;
+import cn.ac.ihep.heps.common.cloud.CloudNotFoundException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.cloud.IpNetwork;
 import cn.ac.ihep.heps.common.cloud.ServerRequest;
 import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
 import cn.ac.ihep.heps.testsupport.desktop.RdpProbe;
 import cn.ac.ihep.heps.testsupport.desktop.RfbClient;
 import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
+import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed.Connect;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.Socket;
@@ -49,9 +53,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,8 +64,11 @@ import org.junit.jupiter.api.Test;
  * and enrollment API: a Linux VM boots on heps-vm-network with the user data the agent renders,
  * enrolls with this test's agent from its own address, and serves its identity screen over VNC
  * with the password the VM resolver derives; it keeps that password across stop and start, and
- * its state goes with the server. A Windows-image VM answers RDP with TLS. Needs root (it reads
- * the desktops' state) and the running test bed; fails with what to run otherwise.
+ * its state goes with the server. A Windows-image VM answers RDP with TLS. The VMs are in a
+ * desktops' security group made by the agent's {@link DesktopFirewall}, which the bed enforces:
+ * guacd's address (the host side of heps-br0) is admitted, a neighbour VM is not. Needs root (it
+ * reads the desktops' state and enters their namespaces) and the running test bed; fails with what
+ * to run otherwise.
  */
 class GuestDesktopIT {
     private static final String SITE_SECRET = "a-site-secret-of-at-least-16-bytes";
@@ -69,12 +76,44 @@ class GuestDesktopIT {
     /** From ACTIVE to a desktop that answers: the daemon polls Nova once a second. */
     private static final Duration DESKTOP_UP = Duration.ofSeconds(30);
     private static final Duration PROBE = Duration.ofSeconds(2);
+    /** A dropped SYN shows as no answer within this; an admitted one is answered in well under a millisecond. */
+    private static final Duration NEIGHBOUR_PROBE = Duration.ofMillis(1500);
+    /** The bed reads Neutron's rules every 2 s and loads a changed filter in the same pass. */
+    private static final Duration RULES_FOLLOWED = Duration.ofSeconds(15);
+    /** This class's own group, so that changing its rules touches no other test's desktops. */
+    private static final String GROUP = "heps-it-guests-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    private static final DesktopAccess GUACD_ONLY = new DesktopAccess(GROUP,
+            List.of(IpNetwork.parse(OpenStackTestBed.GUACD_CIDR)));
+
+    private static CloudProvider groupCloud;
+    private static String groupId;
 
     private OpenStackTestBed bed;
     private CloudProvider cloud;
     private TestDatabase db;
     private ApiServer api;
     private final List<String> created = new ArrayList<>();
+
+    @BeforeAll
+    static void makeTheSecurityGroup() {
+        groupCloud = OpenStackTestBed.find().provider();
+        groupId = new DesktopFirewall(groupCloud, GUACD_ONLY).ensure().groupId();
+    }
+
+    @AfterAll
+    static void deleteTheSecurityGroup() {
+        // Neutron deletes a deleted server's port a moment after Nova forgets the server.
+        await("the security group " + GROUP + " to be deleted", Duration.ofSeconds(30), () -> {
+            try {
+                groupCloud.deleteSecurityGroup(groupId);
+                return true;
+            } catch (CloudNotFoundException gone) {
+                return true;
+            } catch (CloudException inUse) {
+                return false;
+            }
+        }, deleted -> deleted);
+    }
 
     @BeforeEach
     void start() throws IOException {
@@ -84,19 +123,7 @@ class GuestDesktopIT {
         }
         cloud = bed.provider();
         db = TestDatabase.create(GuestDesktopIT.class);
-        DesktopRepository desktops = new DesktopRepository();
-        EnrollmentService enrollment = new EnrollmentService(db.database(), desktops, new AuditLog(),
-                new VncPasswordDerivation(SITE_SECRET), Clock.systemUTC());
-        try {
-            // On the VM network's gateway, as the demo's agent listens: guests reach it, and it
-            // sees each guest's own address (the address check is on).
-            api = ApiServer.start(new InetSocketAddress(OpenStackTestBed.VM_GATEWAY, 0), new ApiServer.Services(null,
-                    db.database(), desktops, enrollment, null, null, new AgentMetrics(),
-                    new BearerTokens(List.of("unused-token")), true), null, false);
-        } catch (BindException e) {
-            fail("The test bed's VM network is down (no " + OpenStackTestBed.VM_GATEWAY + " on heps-br0): "
-                    + "run `sudo dev/openstack/up`", e);
-        }
+        api = GatewayEnrollmentApi.start(db, SITE_SECRET);
     }
 
     @AfterEach
@@ -208,6 +235,80 @@ class GuestDesktopIT {
     }
 
     @Test
+    void aNeighbourVmIsRefusedOnTheDesktopPortsWhileGuacdsAddressIsAdmitted() throws Exception {
+        // Two desktops on heps-vm-network, each the other's neighbour: a Linux one (VNC) and a Windows one (RDP).
+        String linuxName = "heps-it-desktop-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        String token = EnrollmentService.newToken();
+        long desktopId = recordDesktop(linuxName, token);
+        String userData = new UserDataRenderer(Optional.empty()).render(new UserDataRenderer.Values("linux",
+                linuxName, ServerNaming.hostname("linux", "B1", "P-700", "hana"), "B1", "P-700", "hana", "vnc",
+                api.baseUri(false).toString(), token, Optional.empty(), Optional.empty(), List.of()));
+        String linux = boot(linuxName, OpenStackTestBed.LINUX_IMAGE, userData);
+        String windows = boot("heps-it-windows-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()),
+                OpenStackTestBed.WINDOWS_IMAGE, null);
+        String linuxAddress = await("an address for " + linux, BOOT,
+                () -> cloud.findServer(linux).flatMap(s -> s.fixedAddressOn(OpenStackTestBed.NETWORK)),
+                Optional::isPresent).orElseThrow();
+        db.database().inTransaction(c -> new DesktopRepository().update(desktopId).serverId(linux)
+                .address(linuxAddress).execute(c, Instant.now()));
+        assertEquals(Set.of(GROUP), awaitState(linux, ServerState.ACTIVE).securityGroups());
+        String windowsAddress = awaitState(windows, ServerState.ACTIVE).fixedAddressOn(OpenStackTestBed.NETWORK)
+                .orElseThrow();
+        String password = new VncPasswordDerivation(SITE_SECRET).passwordFor(linux);
+        InetSocketAddress vnc = new InetSocketAddress(linuxAddress, OpenStackTestBed.VNC_PORT);
+        InetSocketAddress rdp = new InetSocketAddress(windowsAddress, OpenStackTestBed.RDP_PORT);
+
+        // guacd's address is admitted: the desktops answer the host side of heps-br0.
+        assertEquals(1920, awaitVnc(vnc, password).width());
+        awaitRdp(rdp);
+        // A neighbour is not: its SYN is dropped on both desktop ports of both VMs (nothing listens on
+        // the Linux VM's 3389 or the Windows VM's 5900: without the filter, a reset would answer).
+        assertEquals(Connect.TIMED_OUT, fromGuest(windows, linuxAddress, OpenStackTestBed.VNC_PORT));
+        assertEquals(Connect.TIMED_OUT, fromGuest(windows, linuxAddress, OpenStackTestBed.RDP_PORT));
+        assertEquals(Connect.TIMED_OUT, fromGuest(linux, windowsAddress, OpenStackTestBed.RDP_PORT));
+        assertEquals(Connect.TIMED_OUT, fromGuest(linux, windowsAddress, OpenStackTestBed.VNC_PORT));
+
+        // The guacd networks change (the Windows VM's address joins them): the agent adds the rules,
+        // the bed follows, and the neighbour reaches the VNC server; 3389 now answers with a reset.
+        DesktopFirewall widened = new DesktopFirewall(cloud, new DesktopAccess(GROUP,
+                List.of(IpNetwork.parse(OpenStackTestBed.GUACD_CIDR), IpNetwork.parse(windowsAddress + "/32"))));
+        try {
+            assertEquals(2, widened.ensure().added().size());
+            long changed = System.nanoTime();
+            await("the neighbour to be admitted to VNC", RULES_FOLLOWED,
+                    () -> fromGuest(windows, linuxAddress, OpenStackTestBed.VNC_PORT), c -> c == Connect.CONNECTED);
+            System.out.printf("GuestDesktopIT: a rule added in Neutron was enforced %d ms later%n",
+                    (System.nanoTime() - changed) / 1_000_000);
+            // The two rules are two Neutron requests; the bed may read the ruleset between them.
+            await("the neighbour to reach the Linux VM's 3389 (a reset, nothing listens)", RULES_FOLLOWED,
+                    () -> fromGuest(windows, linuxAddress, OpenStackTestBed.RDP_PORT), c -> c == Connect.REFUSED);
+            assertEquals(Connect.TIMED_OUT, fromGuest(linux, windowsAddress, OpenStackTestBed.RDP_PORT),
+                    "the Linux VM is not in the networks");
+        } finally {
+            // And back: the stale rules go, and the neighbour is refused again.
+            assertEquals(2, new DesktopFirewall(cloud, GUACD_ONLY).ensure().removed().size());
+        }
+        await("the neighbour to be refused again", RULES_FOLLOWED,
+                () -> fromGuest(windows, linuxAddress, OpenStackTestBed.VNC_PORT), c -> c == Connect.TIMED_OUT);
+        assertEquals(1920, awaitVnc(vnc, password).width(), "guacd's address is still admitted");
+        awaitRdp(rdp);
+    }
+
+    private static Connect fromGuest(String serverId, String address, int port) {
+        return OpenStackTestBed.connectFromGuest(serverId, address, port, NEIGHBOUR_PROBE);
+    }
+
+    private static RdpProbe.ConnectionConfirm awaitRdp(InetSocketAddress rdp) {
+        return await("xrdp at " + rdp, DESKTOP_UP, () -> {
+            try {
+                return RdpProbe.connectionConfirm(rdp, PROBE);
+            } catch (IOException e) {
+                return null;
+            }
+        }, c -> c != null);
+    }
+
+    @Test
     void anAddressWithoutADesktopFailsAtOnce() throws IOException {
         InetSocketAddress nobody = new InetSocketAddress(addressWithoutDesktop(), OpenStackTestBed.VNC_PORT);
         long started = System.nanoTime();
@@ -244,7 +345,7 @@ class GuestDesktopIT {
                 .orElseThrow().id();
         String flavor = cloud.findFlavor(OpenStackTestBed.CPU_FLAVOR).orElseThrow().id();
         CloudServer server = cloud.createServer(new ServerRequest(name, image, flavor, OpenStackTestBed.NETWORK,
-                Set.of(), Map.of(), userData, null));
+                Set.of(), Map.of(), userData, null, List.of(groupId)));
         created.add(server.id());
         return server.id();
     }
@@ -303,23 +404,5 @@ class GuestDesktopIT {
             }
         }
         throw new AssertionError("every address of 10.42.15.0/24 has a desktop");
-    }
-
-    private static <T> T await(String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        T last = null;
-        while (System.nanoTime() < deadline) {
-            last = probe.get();
-            if (done.test(last)) {
-                return last;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + what, e);
-            }
-        }
-        throw new AssertionError("waited " + timeout.toSeconds() + " s for " + what + "; last seen: " + last);
     }
 }

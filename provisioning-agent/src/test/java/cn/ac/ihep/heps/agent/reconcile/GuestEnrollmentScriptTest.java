@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import cn.ac.ihep.heps.agent.accounts.ComputerAccounts;
 import cn.ac.ihep.heps.agent.api.ApiServer;
+import cn.ac.ihep.heps.agent.config.DirectoryServer;
+import cn.ac.ihep.heps.agent.secrets.SecretBox;
+import cn.ac.ihep.heps.agent.secrets.SiteKey;
+import cn.ac.ihep.heps.testsupport.ldap.SambaAdTestBed;
 import cn.ac.ihep.heps.agent.api.BearerTokens;
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
@@ -91,6 +97,11 @@ class GuestEnrollmentScriptTest {
 
     /** The desktop row as the reconcile loop leaves it after the boot request: token hash, server id, address. */
     private void recordDesktop(String token) {
+        recordDesktop(token, null);
+    }
+
+    /** The same, with the sealed one-time password of the computer account the pass pre-staged. */
+    private long recordDesktop(String token, java.util.function.LongFunction<byte[]> joinPassword) {
         CloudProvider cloud = org.mockito.Mockito.mock(CloudProvider.class);
         org.mockito.Mockito.when(cloud.findFlavor("heps.desktop.cpu")).thenReturn(Optional.of(
                 new CloudFlavor("f1", "heps.desktop.cpu", 2, 2048, 10, Map.of())));
@@ -99,12 +110,13 @@ class GuestEnrollmentScriptTest {
                 .apply(new ExperimentInput("P-700", "B1", null, "2026-12-01T08:00:00Z", "2026-12-02T08:00:00Z",
                         new ExperimentInput.DesktopInput("linux", 0, "heps.desktop.cpu", null), List.of("hana")), "test");
         DesktopRepository desktops = new DesktopRepository();
-        db.database().inTransaction(c -> {
+        return db.database().inTransaction(c -> {
             long experimentId = new ExperimentRepository().find(c, "P-700").orElseThrow().id();
             long id = desktops.insert(c, experimentId, "hana", "heps-b1-p-700-hana", 0, Instant.now());
             desktops.update(id).serverId(SERVER_ID).state(DesktopState.CREATING).address("127.0.0.1")
-                    .enrollmentTokenHash(EnrollmentService.hash(token)).execute(c, Instant.now());
-            return null;
+                    .enrollmentTokenHash(EnrollmentService.hash(token))
+                    .joinPassword(joinPassword == null ? null : joinPassword.apply(id)).execute(c, Instant.now());
+            return id;
         });
     }
 
@@ -199,5 +211,47 @@ class GuestEnrollmentScriptTest {
         assertTrue(refused.output().contains("did not hand out the VNC password"), refused.output());
         assertFalse(Files.exists(guest.resolve("etc/heps/vncpasswd")));
         assertTrue(Files.exists(guest.resolve("etc/heps/enrollment.env")), "kept for the next boot");
+    }
+
+    @Test
+    void aGuestThatJoinsTheDomainGivesAdcliTheOneTimePasswordOnStdinNeverOnItsCommandLine() throws Exception {
+        requireGuestTools();
+        SambaAdTestBed ad = SambaAdTestBed.require();
+        String ou = ad.createOrganizationalUnit("heps-guest-join-test");
+        try {
+            ComputerAccounts computers = new ComputerAccounts(new DirectoryServer(ad.url(), ad.bindDn(),
+                    ad.bindPassword(), ou, ou, Optional.of(ad.caFile()), java.time.Duration.ofSeconds(5)), "heps.test",
+                    Optional.of(ou), new SecretBox(SiteKey.loadOrCreate(guest.resolve("site-key"))));
+            String computer = ServerNaming.computerName("P-700", "hana").toUpperCase(java.util.Locale.ROOT);
+            String token = EnrollmentService.newToken();
+            recordDesktop(token, id -> computers.prestage(id, computer));
+            // The agent of this test hands out domain joins.
+            api.close();
+            api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Services(null, db.database(),
+                    new DesktopRepository(), new EnrollmentService(db.database(), new DesktopRepository(), new AuditLog(),
+                            new VncPasswordDerivation(SITE_SECRET), Optional.of(computers), Clock.systemUTC()),
+                    null, null, new AgentMetrics(), new BearerTokens(List.of("unused-token")), true), null, false);
+            Path script = install(token, 3);
+            // adcli at the edge: a stand-in that keeps what it was given.
+            Path bin = Files.createDirectories(guest.resolve("bin"));
+            Files.writeString(bin.resolve("adcli"), "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + guest.resolve("adcli.args")
+                    + "'\ncat > '" + guest.resolve("adcli.stdin") + "'\n");
+            Files.setPosixFilePermissions(bin.resolve("adcli"), java.nio.file.attribute.PosixFilePermissions
+                    .fromString("rwx------"));
+
+            Run joined = run("env", "PATH=" + bin + ":" + System.getenv("PATH"), "sh", script.toString());
+            assertEquals(0, joined.exitCode(), joined.output());
+            List<String> args = Files.readAllLines(guest.resolve("adcli.args"));
+            assertEquals(List.of("join", "--login-type=computer", "--stdin-password", "--domain=heps.test",
+                    "--computer-name=" + computer), args.subList(0, 5), args.toString());
+            String once = Files.readString(guest.resolve("adcli.stdin"));
+            assertTrue(ad.accepts("CN=" + computer + "," + ou, once), "adcli got the computer account's password");
+            assertFalse(String.join(" ", args).contains(once), "never on the command line");
+            assertFalse(Files.exists(guest.resolve("etc/heps/domain-join")), "no copy left on the guest's disk");
+            assertNull(db.database().inTransaction(c -> new DesktopRepository().enrollment(c, SERVER_ID))
+                    .orElseThrow().joinPassword(), "the agent forgot it");
+        } finally {
+            ad.deleteTree(ou);
+        }
     }
 }

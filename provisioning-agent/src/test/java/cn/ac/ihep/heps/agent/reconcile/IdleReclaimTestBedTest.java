@@ -1,5 +1,7 @@
 package cn.ac.ihep.heps.agent.reconcile;
 
+import cn.ac.ihep.heps.agent.firewall.DesktopAccess;
+import cn.ac.ihep.heps.common.cloud.IpNetwork;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -125,7 +127,8 @@ class IdleReclaimTestBedTest {
                 t0.plus(Duration.ofDays(2)).toString(), new ExperimentInput.DesktopInput("linux", 1,
                         OpenStackTestBed.ONE_GPU_FLAVOR, null), List.of(member)), "test");
         ReconcileSettings settings = new ReconcileSettings("agent-idle", Duration.ofMinutes(30), Duration.ofDays(1),
-                Duration.ofMinutes(15), Duration.ofMinutes(5), OpenStackTestBed.NETWORK, Optional.empty(),
+                Duration.ofMinutes(15), Duration.ofMinutes(5), OpenStackTestBed.NETWORK,
+                DesktopAccess.of(List.of(IpNetwork.parse(OpenStackTestBed.GUACD_CIDR))), Optional.empty(),
                 "http://127.0.0.1:8640", Optional.empty(), Optional.empty(), List.of(), Optional.empty(),
                 IdleSettings.defaults(), Duration.ofMinutes(2));
         Reconciler agent = new Reconciler(db.database(), new ExperimentRepository(), new DesktopRepository(),

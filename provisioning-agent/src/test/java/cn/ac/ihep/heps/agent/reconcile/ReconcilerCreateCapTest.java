@@ -12,6 +12,7 @@ import static org.mockito.Mockito.when;
 import cn.ac.ihep.heps.agent.experiment.ExperimentInput;
 import cn.ac.ihep.heps.agent.experiment.ExperimentService;
 import cn.ac.ihep.heps.agent.experiment.ExperimentValidator;
+import cn.ac.ihep.heps.agent.firewall.ReadySecurityGroup;
 import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
 import cn.ac.ihep.heps.agent.store.AuditLog;
 import cn.ac.ihep.heps.agent.store.DesktopRepository;
@@ -87,8 +88,8 @@ class ReconcilerCreateCapTest {
                         NOW.plus(Duration.ofDays(1)).toString(),
                         new ExperimentInput.DesktopInput("linux", 0, "heps.desktop.cpu", null), members), "test");
         ReconcileSettings settings = new ReconcileSettings("agent-c", Duration.ofMinutes(30), Duration.ofDays(1),
-                Duration.ofMinutes(15), Duration.ofMinutes(5), "heps-vm-network", Optional.empty(),
-                "http://127.0.0.1:8640", Optional.empty(), Optional.empty(), List.of(), Optional.empty(), 5);
+                Duration.ofMinutes(15), Duration.ofMinutes(5), "heps-vm-network", ReadySecurityGroup.existsIn(cloud),
+                Optional.empty(), "http://127.0.0.1:8640", Optional.empty(), Optional.empty(), List.of(), Optional.empty(), 5);
         Reconciler agent = new Reconciler(db.database(), new ExperimentRepository(), new DesktopRepository(),
                 new AuditLog(), cloud, new Notifier(Optional.empty()), new AgentMetrics(), settings, clock);
 

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.reconcile;
 
+import cn.ac.ihep.heps.agent.firewall.ReadySecurityGroup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
@@ -60,8 +61,8 @@ class ReconcilerPlacementDownTest {
 
     private Reconciler reconciler(MutableClock clock) {
         ReconcileSettings settings = new ReconcileSettings("agent-p", Duration.ofMinutes(30), Duration.ofDays(1),
-                Duration.ofMinutes(15), Duration.ofMinutes(5), "heps-vm-network", Optional.of("CUSTOM_GPU_A100"),
-                "http://127.0.0.1:8640", Optional.empty(), Optional.empty(), List.of(), Optional.empty(), ReconcileSettings.DEFAULT_MAX_CREATES_PER_PASS);
+                Duration.ofMinutes(15), Duration.ofMinutes(5), "heps-vm-network", ReadySecurityGroup.existsIn(cloud),
+                Optional.of("CUSTOM_GPU_A100"), "http://127.0.0.1:8640", Optional.empty(), Optional.empty(), List.of(), Optional.empty(), ReconcileSettings.DEFAULT_MAX_CREATES_PER_PASS);
         return new Reconciler(db.database(), new ExperimentRepository(), new DesktopRepository(), new AuditLog(), cloud,
                 new Notifier(Optional.empty()), new AgentMetrics(), settings, clock);
     }

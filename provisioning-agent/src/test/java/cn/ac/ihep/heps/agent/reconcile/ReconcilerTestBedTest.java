@@ -1,5 +1,8 @@
 package cn.ac.ihep.heps.agent.reconcile;
 
+import cn.ac.ihep.heps.agent.firewall.DesktopAccess;
+import cn.ac.ihep.heps.agent.firewall.DesktopFirewall;
+import cn.ac.ihep.heps.common.cloud.IpNetwork;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -126,7 +129,8 @@ class ReconcilerTestBedTest {
     private Reconciler reconciler(String agentId, CloudProvider provider, MutableClock clock, Duration claim,
             AgentMetrics metrics) {
         ReconcileSettings settings = new ReconcileSettings(agentId, LEAD, RETENTION, NOTICE, claim,
-                "heps-vm-network", Optional.empty(), "http://127.0.0.1:8640", Optional.empty(), Optional.empty(),
+                "heps-vm-network", DesktopAccess.of(List.of(IpNetwork.parse(OpenStackTestBed.GUACD_CIDR))),
+                Optional.empty(), "http://127.0.0.1:8640", Optional.empty(), Optional.empty(),
                 List.of(), Optional.empty(), ReconcileSettings.DEFAULT_MAX_CREATES_PER_PASS);
         return new Reconciler(db.database(), new ExperimentRepository(), new DesktopRepository(), new AuditLog(),
                 provider, new Notifier(Optional.of(webhook.uri())), metrics, settings, clock);
@@ -196,14 +200,16 @@ class ReconcilerTestBedTest {
             assertEquals(DesktopState.RUNNING, desktop.state(), desktop.toString());
             assertNotNull(desktop.address(), desktop.toString());
             CloudServer server = cloud.findServer(desktop.serverId()).orElseThrow();
-            assertTrue(server.tags().containsAll(Set.of(DesktopTags.DESKTOP, DesktopTags.owner(desktop.username()),
-                    DesktopTags.group(proposal))), server.tags().toString());
+            assertEquals(Set.of(DesktopTags.DESKTOP, DesktopTags.owner(desktop.username())), server.tags(),
+                    "a personal desktop opens for its owner only");
             assertEquals(BEAMLINE, server.metadata().get(DesktopMetadata.BEAMLINE));
             assertEquals("vnc", server.metadata().get(DesktopMetadata.PROTOCOL));
             assertEquals(proposal, server.metadata().get(DesktopMetadata.EXPERIMENT));
             assertEquals(end.toString(), server.metadata().get(DesktopMetadata.EXPIRES));
             assertEquals("test-recipe@7", server.metadata().get(DesktopMetadata.IMAGE_RECIPE));
             assertEquals(imageId, server.imageId());
+            assertEquals(Set.of(DesktopAccess.SECURITY_GROUP), server.securityGroups(),
+                    "booted in the desktops' group only");
         }
         // Idempotent: a second pass over an unchanged world changes nothing.
         PassReport again = agent.reconcile();
@@ -253,7 +259,7 @@ class ReconcilerTestBedTest {
                 "database-user=" + TestDatabase.USER, "agent-id=agent-1", "claim-duration=PT5M",
                 "start-lead-time=" + LEAD, "retention=" + RETENTION, "notify-ahead=" + NOTICE,
                 "beamlines=" + BEAMLINE, "api-tokens=crash-test-token",
-                "vnc-site-secret=a-site-secret-of-at-least-16-bytes"));
+                "vnc-site-secret=a-site-secret-of-at-least-16-bytes", "guacd-cidrs=" + OpenStackTestBed.GUACD_CIDR));
         ProcessBuilder builder = HepsJvm.heps("agent", "reconcile", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(home.resolve("agent.out").toFile());
         builder.environment().put("OS_CLIENT_CONFIG_FILE", bed.cloudsYaml().toString());
@@ -309,6 +315,36 @@ class ReconcilerTestBedTest {
         Reconciler restarted = reconciler("agent-1", cloud, clock, Duration.ofMinutes(5));
         assertNothingChanged(restarted.reconcile());
         assertEquals(1, serversOf(proposal, carol).size());
+    }
+
+    @Test
+    void aDesktopOutsideTheSecurityGroupIsPutInItInPlace() throws Exception {
+        Instant now = Instant.now();
+        MutableClock clock = new MutableClock(now);
+        String proposal = proposal("firewall");
+        String erin = member("erin");
+        apply(proposal, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofHours(2)), "heps.desktop.cpu", 0,
+                List.of(erin), clock);
+        Reconciler agent = reconciler("agent-f", cloud, clock, Duration.ofMinutes(5));
+        agent.reconcile();
+        awaitAll(proposal, EnumSet.of(ServerState.ACTIVE));
+        agent.reconcile();
+        String id = desktops(proposal).get(0).serverId();
+        // As a desktop booted before the agent kept a security group: in the project's default only.
+        cloud.addServerSecurityGroup(id, DesktopFirewall.DEFAULT_GROUP);
+        cloud.removeServerSecurityGroup(id, DesktopAccess.SECURITY_GROUP);
+        assertEquals(Set.of(DesktopFirewall.DEFAULT_GROUP), cloud.findServer(id).orElseThrow().securityGroups());
+
+        PassReport secured = agent.reconcile();
+        assertEquals(Map.of("secure", 1), secured.actions());
+        CloudServer server = cloud.findServer(id).orElseThrow();
+        assertEquals(Set.of(DesktopAccess.SECURITY_GROUP), server.securityGroups());
+        assertEquals(ServerState.ACTIVE, server.state(), "the same VM, not rebuilt");
+        assertEquals(List.of(id), serversOf(proposal, erin).stream().map(CloudServer::id).toList());
+        assertNothingChanged(agent.reconcile());
+        AuditLog.Entry entry = db.database().inTransaction(c -> new AuditLog().recent(c, "desktop/" + proposal, 100))
+                .stream().filter(e -> e.action().equals("desktop.secure")).findFirst().orElseThrow();
+        assertEquals("server=" + id + " added to heps-desktop, removed from default", entry.detail());
     }
 
     @Test

@@ -36,9 +36,12 @@ class UserDataRendererTest {
         assertTrue(files.contains("HEPS_ENROLLMENT_TOKEN=tok-123"), files);
         assertTrue(files.contains("HEPS_AGENT_URL=http://agent.example:8640"), files);
         String commands = config.get("runcmd").toString();
-        assertTrue(commands.contains("--login-type=computer"), commands);
-        assertTrue(commands.contains("--domain=ad.example"), commands);
         assertTrue(commands.contains("heps-enroll"), commands);
+        // The domain join is part of the enrollment: the one-time password comes from the agent,
+        // reaches adcli on stdin, and is never in the user data.
+        assertTrue(files.contains("adcli join --login-type=computer --stdin-password"), files);
+        assertFalse(rendered.contains(ServerNaming.hostname("linux", "B1", "P-1", "alice").toLowerCase() + "\""),
+                "no host-name password");
     }
 
     @Test
@@ -51,14 +54,24 @@ class UserDataRendererTest {
     }
 
     @Test
-    void windowsGetsAShortHostnameAndNoEnrollmentToken() {
+    void windowsJoinsWithTheOneTimePasswordItFetchesNeverItsHostName() {
         String hostname = ServerNaming.hostname("windows", "B1", "P-1", "alice");
         assertTrue(hostname.length() <= 15, hostname);
-        String rendered = new UserDataRenderer(Optional.empty()).render(values("windows", null, Optional.of("ad.example")));
+        assertEquals(hostname, ServerNaming.computerName("P-1", "alice"), "the computer account's name");
+        String rendered = new UserDataRenderer(Optional.empty()).render(values("windows", "tok-9", Optional.of("ad.example")));
         assertTrue(rendered.startsWith("#ps1_sysnative"));
-        assertTrue(rendered.contains("Rename-Computer -NewName \"" + hostname + "\""));
-        assertTrue(rendered.contains("Add-Computer -DomainName \"ad.example\""));
+        assertTrue(rendered.contains("$HepsEnrollmentToken = 'tok-9'"), rendered);
+        assertTrue(rendered.contains("$HepsAgentUrl = 'http://agent.example:8640'"), rendered);
+        assertTrue(rendered.contains("Invoke-RestMethod -Method Post -Uri \"$HepsAgentUrl/v1/enrollment\""), rendered);
+        assertTrue(rendered.contains("Add-Computer -DomainName $answer.domainJoin.domain"), rendered);
+        assertTrue(rendered.contains("-Options UnsecuredJoin,PasswordPass,JoinWithNewName"), rendered);
+        assertFalse(rendered.contains("ConvertTo-SecureString \"" + hostname.toLowerCase()), "no host-name password");
+        assertTrue(rendered.contains("Rename-Computer -NewName \"" + hostname + "\""), "without a domain it only renames");
         assertFalse(rendered.contains("{{"));
+
+        String alone = new UserDataRenderer(Optional.empty()).render(values("windows", null, Optional.empty()));
+        assertFalse(alone.contains("Add-Computer"), alone);
+        assertTrue(alone.contains("$HepsEnrollmentToken = ''"), alone);
     }
 
     @Test

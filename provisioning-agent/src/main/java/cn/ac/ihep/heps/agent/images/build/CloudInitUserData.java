@@ -8,9 +8,17 @@ import java.util.Map;
  * A shell script for cloud-init (Linux), which runs it once as root at the end of the first boot.
  * Each step and check runs in its own {@code bash -euo pipefail} with the component's inputs as
  * environment variables, so a value never becomes shell code; the script writes the result line
- * to the serial console, where Nova's console-output API reads it.
+ * to the serial console, where Nova's console-output API reads it. With a site package proxy, apt
+ * and the steps' {@code http_proxy}/{@code https_proxy} use it while the script runs; the apt
+ * setting is removed again before the disk becomes an image.
  */
 final class CloudInitUserData implements UserDataRenderer {
+
+    /** apt's setting for the site's package proxy, present only while the script runs. */
+    static final String APT_PROXY_FILE = "/etc/apt/apt.conf.d/90heps-proxy";
+
+    /** Never through the proxy: the guest itself and the metadata service the completion signal uses. */
+    static final String NO_PROXY = "localhost,127.0.0.1,169.254.169.254";
 
     private static final String LIB = """
             # heps_fetch URL SHA256 DEST: fetch from the artifact store; refuse a file whose sha256 differs.
@@ -67,12 +75,25 @@ final class CloudInitUserData implements UserDataRenderer {
         script.append("export HEPS_STAGING DEBIAN_FRONTEND=noninteractive\n");
         script.append("install -d -m 0700 \"$HEPS_STAGING\"\n");
         script.append("exec > >(tee -a \"$HEPS_LOG\") 2>&1\n\n");
+        plan.packageProxy().ifPresent(proxy -> {
+            script.append("# The site's package proxy serves apt and the steps while this script runs; it is removed before the end.\n");
+            script.append("heps_package_proxy=").append(quote(proxy.toString())).append('\n');
+            script.append(": \"${HEPS_APT_PROXY_FILE:=").append(APT_PROXY_FILE).append("}\"\n");
+            heredoc(script, "$HEPS_APT_PROXY_FILE", "Acquire::http::Proxy \"" + proxy + "\";\n"
+                    + "Acquire::https::Proxy \"" + proxy + "\";\n");
+        });
         heredoc(script, "$HEPS_STAGING/lib.sh", LIB);
         script.append("""
 
                 # heps_run COMPONENT VERSION SCRIPT ENV: one step or check, with the component's inputs.
                 heps_run() {
-                  ( set -a; . "$4"; set +a
+                  (""");
+        if (plan.packageProxy().isPresent()) {
+            script.append(" export http_proxy=\"$heps_package_proxy\" https_proxy=\"$heps_package_proxy\" no_proxy=")
+                    .append(quote(NO_PROXY)).append("\n   ");
+        }
+        script.append("""
+                 set -a; . "$4"; set +a
                     export HEPS_COMPONENT="$1" HEPS_COMPONENT_VERSION="$2"
                     bash -euo pipefail -c '. "$HEPS_STAGING/lib.sh"; . "$0"' "$3" )
                 }
@@ -144,6 +165,10 @@ final class CloudInitUserData implements UserDataRenderer {
             script.append("if heps_run ").append(quote(component.name())).append(' ').append(quote(component.version()))
                     .append(" \"").append(dir).append("/check.sh\" \"").append(dir).append("/env\"; then heps_result=ok; else heps_result=failed; fi\n");
             script.append("heps_checks=\"${heps_checks:+$heps_checks,}").append(component.name()).append(":$heps_result\"\n");
+        }
+        if (plan.packageProxy().isPresent()) {
+            // Whatever the result: desktops booted from the image must not use the build network's proxy.
+            script.append("rm -f \"$HEPS_APT_PROXY_FILE\"\n");
         }
         script.append("""
 

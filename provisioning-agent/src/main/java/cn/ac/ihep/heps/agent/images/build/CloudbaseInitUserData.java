@@ -8,7 +8,9 @@ import java.util.Map;
  * A PowerShell script for cloudbase-init (Windows; {@code #ps1_sysnative} runs it as a 64-bit
  * script at first boot). Steps run with the component's inputs as environment variables; the
  * result line goes to the serial port COM1, which Nova's console-output API reads. At the end
- * of a successful build the guest generalises itself with sysprep and powers off.
+ * of a successful build the guest generalises itself with sysprep and powers off. A site package
+ * proxy reaches the steps and checks as {@code HTTP_PROXY}/{@code HTTPS_PROXY} of their process only
+ * (tools that read them, such as pip and curl.exe, use it; Windows' own proxy settings are not changed).
  */
 final class CloudbaseInitUserData implements UserDataRenderer {
 
@@ -30,13 +32,16 @@ final class CloudbaseInitUserData implements UserDataRenderer {
                 Move-Item "$Destination.part" $Destination -Force
             }
 
-            # Runs one step or check with the component's inputs in the environment.
+            # Runs one step or check with the component's inputs (and the site's package proxy, if any)
+            # in this process's environment only: nothing is set machine-wide, so the image keeps none of it.
             function Invoke-HepsScript([string]$Component, [string]$Version, [hashtable]$Inputs, [scriptblock]$Script) {
                 $env:HEPS_COMPONENT = $Component
                 $env:HEPS_COMPONENT_VERSION = $Version
-                foreach ($name in $Inputs.Keys) { Set-Item -Path "env:$name" -Value $Inputs[$name] }
+                $variables = @{} + $HepsProxyEnv
+                foreach ($name in $Inputs.Keys) { $variables[$name] = $Inputs[$name] }
+                foreach ($name in $variables.Keys) { Set-Item -Path "env:$name" -Value $variables[$name] }
                 try { & $Script } finally {
-                    foreach ($name in $Inputs.Keys) { Remove-Item -Path "env:$name" -ErrorAction SilentlyContinue }
+                    foreach ($name in $variables.Keys) { Remove-Item -Path "env:$name" -ErrorAction SilentlyContinue }
                 }
             }
 
@@ -81,6 +86,9 @@ final class CloudbaseInitUserData implements UserDataRenderer {
         script.append(plan.signalCredential().map(credential -> "$HepsSignal = @{ AuthUrl = " + quote(credential.authUrl())
                 + "; ComputeUrl = " + quote(credential.computeUrl()) + "; Id = " + quote(credential.id())
                 + "; Secret = " + quote(credential.secret()) + " }\n").orElse("$HepsSignal = $null\n"));
+        script.append(plan.packageProxy().map(proxy -> "$HepsProxyEnv = @{ HTTP_PROXY = " + quote(proxy.toString())
+                + "; HTTPS_PROXY = " + quote(proxy.toString()) + "; NO_PROXY = " + quote(CloudInitUserData.NO_PROXY) + " }\n")
+                .orElse("$HepsProxyEnv = @{}\n"));
         script.append(PRELUDE).append('\n');
 
         for (int i = 0; i < plan.components().size(); i++) {

@@ -7,6 +7,7 @@ import cn.ac.ihep.heps.agent.images.recipe.OsFamily;
 import cn.ac.ihep.heps.agent.images.recipe.PlatformRecipe;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.Step;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +17,11 @@ import java.util.Set;
 /**
  * What one guest runs: in the {@code build} phase every component's steps and then every
  * check; in the {@code validate} phase (a boot of the finished image) the checks only.
+ * A package proxy, when the site has one, serves the guest's package downloads during the run only.
  */
 public record GuestPlan(
         String buildId, String phase, String beamline, OsFamily os, List<GuestComponent> components,
-        Optional<SignalCredential> signalCredential) {
+        Optional<SignalCredential> signalCredential, Optional<URI> packageProxy) {
 
     public GuestPlan {
         components = List.copyOf(components);
@@ -38,6 +40,10 @@ public record GuestPlan(
 
     /** @param slug the step's name as it appears in {@code failed=<component>/<slug>} */
     public record GuestStep(String name, String slug, String run) {
+    }
+
+    public GuestPlan withPackageProxy(Optional<URI> proxy) {
+        return new GuestPlan(buildId, phase, beamline, os, components, signalCredential, proxy);
     }
 
     public boolean installs() {
@@ -61,6 +67,6 @@ public record GuestPlan(
             components.add(new GuestComponent(component.name(), component.versionFor(beamline.os()), steps,
                     platform.check(), resolved.values(), resolved.secrets()));
         }
-        return new GuestPlan(buildId, phase, beamline.id(), beamline.os(), components, signalCredential);
+        return new GuestPlan(buildId, phase, beamline.id(), beamline.os(), components, signalCredential, Optional.empty());
     }
 }

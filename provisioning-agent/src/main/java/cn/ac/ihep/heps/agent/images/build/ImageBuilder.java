@@ -88,8 +88,10 @@ public final class ImageBuilder {
         // Resolve everything that can be wrong locally before anything is created in the cloud.
         List<ResolvedInputs> resolved = inputs.resolve(beamline, library);
         RecipeFingerprint fingerprint = hasher.fingerprint(beamline, library);
-        GuestPlan buildPlan = GuestPlan.of(buildId, BuildConventions.PHASE_BUILD, beamline, library, resolved, settings.signalCredential());
-        GuestPlan validatePlan = GuestPlan.of(buildId, BuildConventions.PHASE_VALIDATE, beamline, library, resolved, settings.signalCredential());
+        GuestPlan buildPlan = GuestPlan.of(buildId, BuildConventions.PHASE_BUILD, beamline, library, resolved, settings.signalCredential())
+                .withPackageProxy(settings.packageProxy());
+        GuestPlan validatePlan = GuestPlan.of(buildId, BuildConventions.PHASE_VALIDATE, beamline, library, resolved, settings.signalCredential())
+                .withPackageProxy(settings.packageProxy());
         String buildUserData = UserDataRenderer.renderChecked(buildPlan);
         String validateUserData = UserDataRenderer.renderChecked(validatePlan);
 

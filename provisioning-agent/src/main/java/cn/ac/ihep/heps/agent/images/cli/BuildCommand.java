@@ -17,6 +17,8 @@ import cn.ac.ihep.heps.agent.images.recipe.InputResolver;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfig;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -53,6 +55,11 @@ class BuildCommand extends ImagesVerb {
 
     @Option(names = "--network", paramLabel = "NETWORK", description = "Network of builder VMs (default: site build.network).")
     String network;
+
+    @Option(names = "--package-proxy", paramLabel = "URL",
+            description = "The site's package proxy or mirror for builder and validation VMs on a network without a route "
+                    + "to the Internet, e.g. http://10.42.0.1:3142; the images do not keep it (default: site build.package_proxy).")
+    String packageProxy;
 
     /** One beamline's outcome. */
     record Outcome(String beamline, String status, String imageId, String imageName, String detail) {
@@ -126,7 +133,25 @@ class BuildCommand extends ImagesVerb {
             settings = settings.withSignalCredential(new SignalCredential(required(build, "signal_auth_url"),
                     required(build, "signal_compute_url"), build.get("signal_credential_id"), required(build, "signal_credential_secret")));
         }
-        return settings;
+        Optional<URI> proxy = Optional.ofNullable(packageProxy).map(text -> packageProxy("--package-proxy", text))
+                .or(() -> site.buildSetting("package_proxy").map(text -> packageProxy("build.package_proxy", text)));
+        return proxy.isPresent() ? settings.withPackageProxy(proxy.get()) : settings;
+    }
+
+    /** A package proxy URL, checked here so that the message names where it came from (never repeating a password). */
+    private static URI packageProxy(String setting, String text) {
+        URI uri;
+        try {
+            uri = new URI(text.trim());
+        } catch (URISyntaxException e) {
+            throw new BadInputException(setting + " is not a URL: use an http(s) URL such as http://10.42.0.1:3142");
+        }
+        try {
+            BuildSettings.checkPackageProxy(uri);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(setting + ": " + e.getMessage());
+        }
+        return uri;
     }
 
     private static String required(Map<String, String> build, String key) {

@@ -7,7 +7,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code heps images}: per-beamline desktop images built from the recipes in {@code images/}. */
 @Command(name = "images", mixinStandardHelpOptions = true,
-        description = {"Per-beamline desktop images: validate the recipes, see what changed, build, list, promote and prune.",
+        description = {"Per-beamline desktop images: validate the recipes, see what changed, build, list, promote and prune;",
+                "and the Linux base images they are built on (heps images base build).",
                 "Recipes: images/components/<name>.yaml and images/beamlines/<id>.yaml (see images/README.md)."},
         subcommands = {
                 ValidateCommand.class,
@@ -16,6 +17,7 @@ import picocli.CommandLine.Spec;
                 ListCommand.class,
                 PromoteCommand.class,
                 PruneCommand.class,
+                BaseCommand.class,
         })
 public class ImagesCommand implements Runnable {
 
@@ -25,6 +27,6 @@ public class ImagesCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a verb: validate, plan, build, list, promote or prune");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a verb: validate, plan, build, list, promote, prune or base");
     }
 }

@@ -3,8 +3,11 @@ package cn.ac.ihep.heps.agent.images.cli;
 import cn.ac.ihep.heps.agent.cli.support.ExitCode;
 import cn.ac.ihep.heps.agent.cli.support.OutputFormat;
 import cn.ac.ihep.heps.agent.cli.support.TablePrinter;
+import cn.ac.ihep.heps.agent.images.base.BaseImageBuilder;
 import cn.ac.ihep.heps.agent.images.hash.RecipeFingerprint;
 import cn.ac.ihep.heps.agent.images.hash.RecipeHasher;
+import cn.ac.ihep.heps.agent.images.recipe.BaseImageParser;
+import cn.ac.ihep.heps.agent.images.recipe.BaseImageRecipe;
 import cn.ac.ihep.heps.agent.images.recipe.BeamlineRecipe;
 import cn.ac.ihep.heps.agent.images.recipe.InputResolver;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeException;
@@ -18,7 +21,7 @@ import picocli.CommandLine.Command;
 
 /** {@code heps images validate}: every recipe against the schema, and (with --site) every input set. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = {"Check every component and beamline recipe: known fields, types, component references and",
+        description = {"Check every component, beamline and base image recipe: known fields, types, component references and",
                 "inputs. Errors name the file, line and field. With --site, also check every required input has a value.",
                 "Exit codes: 0 valid, 2 problems found."})
 class ValidateCommand extends ImagesVerb {
@@ -28,7 +31,7 @@ class ValidateCommand extends ImagesVerb {
     }
 
     /** The JSON result. */
-    record Validation(boolean valid, int components, List<ValidBeamline> beamlines, boolean inputsChecked) {
+    record Validation(boolean valid, int components, List<ValidBeamline> beamlines, List<String> baseImages, boolean inputsChecked) {
     }
 
     /** The JSON result when recipes have problems (the table format reports them on stderr). */
@@ -50,7 +53,24 @@ class ValidateCommand extends ImagesVerb {
     }
 
     private Integer validate() {
-        RecipeLibrary library = library();
+        RecipeLibrary loaded = null;
+        List<BaseImageRecipe> bases;
+        List<RecipeProblem> recipeProblems = new ArrayList<>();
+        try {
+            loaded = library();
+        } catch (RecipeException e) {
+            recipeProblems.addAll(e.problems());
+        }
+        try {
+            bases = new BaseImageParser().loadAll(imagesDir);
+        } catch (RecipeException e) {
+            bases = List.of();
+            recipeProblems.addAll(e.problems());
+        }
+        if (!recipeProblems.isEmpty()) {
+            throw new RecipeException(recipeProblems);
+        }
+        RecipeLibrary library = loaded;
         SiteConfig site = site();
         if (siteFile != null) {
             InputResolver resolver = new InputResolver(site);
@@ -72,13 +92,15 @@ class ValidateCommand extends ImagesVerb {
             return new ValidBeamline(beamline.id(), beamline.title(), beamline.os().wireName(), beamline.gpu(),
                     fingerprint.componentVersions(), fingerprint.recipeHash());
         }).toList();
-        Validation result = new Validation(true, library.components().size(), beamlines, siteFile != null);
+        List<String> baseImages = bases.stream().map(BaseImageBuilder::imageName).toList();
+        Validation result = new Validation(true, library.components().size(), beamlines, baseImages, siteFile != null);
         output.printer().printObject(result, out -> {
             TablePrinter table = new TablePrinter("BEAMLINE", "OS", "GPU", "HASH", "COMPONENTS");
             beamlines.forEach(b -> table.row(b.id(), b.os(), b.gpu() ? "yes" : "no", shortHash(b.recipeHash()),
                     String.join(" ", b.components())));
             table.print(out);
-            out.println(library.components().size() + " components and " + beamlines.size() + " beamlines are valid"
+            out.println(library.components().size() + " components, " + beamlines.size() + " beamlines and "
+                    + baseImages.size() + " base image recipe(s) (" + String.join(", ", baseImages) + ") are valid"
                     + (siteFile != null ? "; every required input has a value" : " (inputs not checked: pass --site)"));
         });
         return ExitCode.OK;

@@ -15,7 +15,7 @@ public final class SiteConfigLoader {
     public static final List<String> TOP_FIELDS = List.of("inputs", "build");
     public static final List<String> BUILD_FIELDS = List.of("flavor", "network", "keep", "lease",
             "build_timeout", "validation_timeout", "signal_auth_url", "signal_compute_url",
-            "signal_credential_id", "signal_credential_secret");
+            "signal_credential_id", "signal_credential_secret", "package_proxy");
 
     public SiteConfig load(Path file) {
         List<RecipeProblem> problems = new ArrayList<>();

@@ -15,6 +15,7 @@ import cn.ac.ihep.heps.agent.images.recipe.RecipeLoader;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfig;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfigLoader;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,11 @@ public class GuestScriptTest {
     private Run runGuest(RecipeLibrary library, String phase) throws IOException, InterruptedException {
         BeamlineRecipe sandbox = library.beamline("sandbox").orElseThrow();
         List<InputResolver.ResolvedInputs> inputs = new InputResolver(SiteConfig.empty()).resolve(sandbox, library);
-        GuestPlan plan = GuestPlan.of("0123456789", phase, sandbox, library, inputs, Optional.empty());
+        return runGuest(GuestPlan.of("0123456789", phase, sandbox, library, inputs, Optional.empty()), Map.of());
+    }
+
+    private Run runGuest(GuestPlan plan, Map<String, String> environment) throws IOException, InterruptedException {
+        String phase = plan.phase();
         Path script = temp.resolve("user-data-" + phase);
         Files.writeString(script, UserDataRenderer.renderChecked(plan));
         Path console = temp.resolve("console-" + phase);
@@ -92,6 +97,7 @@ public class GuestScriptTest {
                 .redirectOutput(temp.resolve("output-" + phase).toFile());
         bash.environment().putAll(Map.of("HEPS_STAGING", temp.resolve("staging").toString(),
                 "HEPS_LOG", temp.resolve("heps-build.log").toString(), "HEPS_CONSOLES", console.toString()));
+        bash.environment().putAll(environment);
         Process process = bash.start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the guest script finished");
         return new Run(process.exitValue(), Files.exists(console) ? Files.readString(console, StandardCharsets.UTF_8) : "");
@@ -133,6 +139,102 @@ public class GuestScriptTest {
         // The first component installed for real, with its input passed through unexpanded.
         assertEquals("it's $(not) expanded; `really`", Files.readString(temp.resolve("marker")));
         assertEquals(Map.of("marker-file", true, "second", true), signal.checks());
+    }
+
+    private static final URI PROXY = URI.create("http://10.42.0.1:3142");
+
+    @Test
+    void aBuildWithAPackageProxyGivesItToAptAndTheStepsAndRemovesItBeforeTheEnd() throws Exception {
+        Path images = temp.resolve("proxied-images");
+        write(images.resolve("components/proxy-probe.yaml"), """
+                name: proxy-probe
+                version: "1.0"
+                platforms:
+                  linux:
+                    steps:
+                      - name: record proxy
+                        run: |
+                          printf '%s %s %s' "$http_proxy" "$https_proxy" "$no_proxy" > "$HEPS_STAGING/../proxy-env"
+                          cp "$HEPS_APT_PROXY_FILE" "$HEPS_STAGING/../apt-conf"
+                      - name: fail
+                        run: |
+                          exit 4
+                    check: |
+                      test -n "$http_proxy"
+                """);
+        write(images.resolve("beamlines/sandbox.yaml"), """
+                id: sandbox
+                base_image: {name: ubuntu, os: linux}
+                components:
+                  - proxy-probe
+                """);
+        RecipeLibrary library = new RecipeLoader(images).load();
+        BeamlineRecipe sandbox = library.beamline("sandbox").orElseThrow();
+        GuestPlan plan = GuestPlan.of("0123456789", "build", sandbox, library,
+                new InputResolver(SiteConfig.empty()).resolve(sandbox, library), Optional.empty())
+                .withPackageProxy(Optional.of(PROXY));
+        Path aptFile = temp.resolve("apt.conf.d/90heps-proxy");
+        Files.createDirectories(aptFile.getParent());
+
+        Run run = runGuest(plan, Map.of("HEPS_APT_PROXY_FILE", aptFile.toString()));
+
+        // The build fails on purpose: a successful one would clean this machine up as if it were an image.
+        assertEquals("proxy-probe/fail", BuildSignal.find(run.console(), "0123456789", "build").orElseThrow().failedStep());
+        assertEquals("Acquire::http::Proxy \"http://10.42.0.1:3142\";\nAcquire::https::Proxy \"http://10.42.0.1:3142\";\n",
+                Files.readString(temp.resolve("apt-conf")), "apt had the proxy while the steps ran");
+        assertEquals("http://10.42.0.1:3142 http://10.42.0.1:3142 " + CloudInitUserData.NO_PROXY, Files.readString(temp.resolve("proxy-env")));
+        assertEquals(Map.of("proxy-probe", true), BuildSignal.find(run.console(), "0123456789", "build").orElseThrow().checks(),
+                "the checks see the proxy too");
+        assertFalse(Files.exists(aptFile), "the apt proxy setting is gone when the script ends");
+    }
+
+    @Test
+    void theLinuxScriptUsesThePackageProxyOnlyWhenTheSiteHasOneAndDropsItBeforeTheImageIsSealed() {
+        GuestPlan plain = repositoryPlan("high-pressure", "build");
+
+        String without = UserDataRenderer.renderChecked(plain);
+        String with = UserDataRenderer.renderChecked(plain.withPackageProxy(Optional.of(PROXY)));
+
+        for (String proxied : List.of("90heps-proxy", "Acquire::http::Proxy", "http_proxy", "https_proxy", "10.42.0.1")) {
+            assertFalse(without.contains(proxied), proxied + " without a package proxy");
+            assertTrue(with.contains(proxied), proxied + " with a package proxy");
+        }
+        assertTrue(with.contains(": \"${HEPS_APT_PROXY_FILE:=/etc/apt/apt.conf.d/90heps-proxy}\"\n"), with);
+        assertTrue(with.contains("Acquire::http::Proxy \"http://10.42.0.1:3142\";\nAcquire::https::Proxy \"http://10.42.0.1:3142\";\n"));
+        int aptFile = with.indexOf("cat > \"$HEPS_APT_PROXY_FILE\"");
+        int firstStep = with.indexOf("  heps_run ");
+        int removed = with.indexOf("rm -f \"$HEPS_APT_PROXY_FILE\"");
+        assertTrue(aptFile > 0 && aptFile < firstStep, "apt has the proxy before the first step");
+        assertTrue(removed > with.lastIndexOf("heps_run "), "the proxy is removed after the last check");
+        assertTrue(removed < with.indexOf("cloud-init clean") && removed < with.indexOf("heps_signal \"status="),
+                "the proxy is removed before the image is sealed and the builder is stopped");
+        assertBashSyntax("proxied-build", with);
+        assertBashSyntax("proxied-validate", UserDataRenderer.renderChecked(
+                repositoryPlan("high-pressure", "validate").withPackageProxy(Optional.of(PROXY))));
+    }
+
+    /** One of the repository's beamlines with the example site's inputs, without a package proxy. */
+    private GuestPlan repositoryPlan(String beamlineId, String phase) {
+        RecipeLibrary library = new RecipeLoader(RecipeFixtures.repositoryImages()).load();
+        BeamlineRecipe beamline = library.beamline(beamlineId).orElseThrow();
+        List<InputResolver.ResolvedInputs> inputs = new InputResolver(exampleSite(temp)).resolve(beamline, library);
+        return GuestPlan.of("0123456789", phase, beamline, library, inputs, Optional.empty());
+    }
+
+    @Test
+    void theWindowsScriptGivesThePackageProxyToTheStepsProcessOnly() {
+        GuestPlan plain = repositoryPlan("hard-xray-imaging", "build");
+
+        String without = UserDataRenderer.renderChecked(plain);
+        String with = UserDataRenderer.renderChecked(plain.withPackageProxy(Optional.of(PROXY)));
+
+        assertTrue(without.contains("$HepsProxyEnv = @{}\n"));
+        assertFalse(without.contains("HTTP_PROXY") || without.contains("10.42.0.1"));
+        assertTrue(with.contains("$HepsProxyEnv = @{ HTTP_PROXY = 'http://10.42.0.1:3142'; HTTPS_PROXY = 'http://10.42.0.1:3142'; "
+                + "NO_PROXY = '" + CloudInitUserData.NO_PROXY + "' }\n"), with);
+        assertEquals(2, with.split("10\\.42\\.0\\.1", -1).length - 1,
+                "the proxy appears in that line only, nothing sets it machine-wide: " + with);
+        assertTrue(with.contains("$variables = @{} + $HepsProxyEnv"), "Invoke-HepsScript sets and removes it around each step");
     }
 
     /** Values for every required input of the repository's recipes, as a site would set them. */

@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.agent.images.cli;
 
 import static cn.ac.ihep.heps.agent.images.RecipeFixtures.copyOfRepositoryImages;
 import static cn.ac.ihep.heps.agent.images.RecipeFixtures.replace;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +10,14 @@ import cn.ac.ihep.heps.agent.cli.HepsCommand;
 import cn.ac.ihep.heps.agent.cli.support.ExitCode;
 import cn.ac.ihep.heps.agent.images.InMemoryCloud;
 import cn.ac.ihep.heps.agent.images.PlayedGuest;
+import cn.ac.ihep.heps.agent.images.base.BaseImageBuilder;
 import cn.ac.ihep.heps.agent.images.build.BuildConventions;
 import cn.ac.ihep.heps.agent.images.build.GuestScriptTest;
+import cn.ac.ihep.heps.agent.images.recipe.BaseImageParser;
+import cn.ac.ihep.heps.agent.images.recipe.BaseImageRecipe;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLoader;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
+import cn.ac.ihep.heps.common.cloud.ImageUpload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -90,6 +95,78 @@ class ImagesCliTest {
             assertTrue(result.out().contains("--output"), verb + ": " + result.out());
         }
         assertTrue(heps("--help").out().contains("images"));
+        Result base = heps("images", "base", "build", "--help");
+        assertEquals(ExitCode.OK, base.exitCode());
+        assertTrue(base.out().contains("--output") && base.out().contains("--cache") && base.out().contains("--rebuild"), base.out());
+        Result upload = heps("images", "base", "upload", "--help");
+        assertEquals(ExitCode.OK, upload.exitCode());
+        assertTrue(upload.out().contains("--output") && upload.out().contains("--cache") && upload.out().contains("--public"),
+                upload.out());
+    }
+
+    @Test
+    void baseUploadTakesTheCachedImageOnceWithItsProperties() throws Exception {
+        Path cache = temp.resolve("cache");
+        BaseImageRecipe recipe = new BaseImageParser().load(images.resolve("base/debian-12-desktop.yaml"));
+        Path qcow2 = new BaseImageBuilder(cache).imagePath(recipe);
+        Files.createDirectories(cache);
+        Files.write(qcow2, new byte[] {'Q', 'F', 'I', 0xfb - 256, 1, 2, 3});
+        String name = BaseImageBuilder.imageName(recipe);
+        cloud.images.values().removeIf(image -> name.equals(image.name())); // the beamlines' base, not yet uploaded
+
+        Result first = heps("images", "base", "upload", "--cache", cache.toString(), "-o", "json");
+        Result second = heps("images", "base", "upload", "debian-12-desktop", "--cache", cache.toString(), "-o", "json");
+
+        assertEquals(ExitCode.OK, first.exitCode(), first.err());
+        JsonNode row = JSON.readTree(first.out()).get(0);
+        assertEquals(name, row.get("name").asText());
+        assertTrue(row.get("result").asText().startsWith("uploaded in "), first.out());
+        assertEquals(7, row.get("sizeBytes").asLong());
+        assertEquals(1, cloud.uploads.size());
+        ImageUpload upload = cloud.uploads.get(0).getKey();
+        assertEquals(List.of(name, "qcow2", "bare", false), List.of(upload.name(), upload.diskFormat(), upload.containerFormat(),
+                upload.shared()));
+        assertEquals(Map.of("os_type", "linux", "os_distro", "debian", "hw_disk_bus", "virtio", "hw_vif_model", "virtio",
+                "hw_qemu_guest_agent", "yes", "heps_base_recipe", "debian-12-desktop",
+                "heps_base_key", BaseImageBuilder.keyOf(recipe)), upload.properties());
+        assertArrayEquals(Files.readAllBytes(qcow2), cloud.uploads.get(0).getValue());
+        assertEquals(ExitCode.OK, second.exitCode(), second.err());
+        assertEquals("already in Glance", JSON.readTree(second.out()).get(0).get("result").asText());
+        assertEquals(row.get("imageId").asText(), JSON.readTree(second.out()).get(0).get("imageId").asText());
+        assertEquals(1, cloud.uploads.size(), "no second upload");
+    }
+
+    @Test
+    void baseUploadKeepsTheOldestOfTwoActiveImagesOfOneName() throws Exception {
+        Path cache = temp.resolve("cache");
+        BaseImageRecipe recipe = new BaseImageParser().load(images.resolve("base/debian-12-desktop.yaml"));
+        Files.createDirectories(cache);
+        Files.write(new BaseImageBuilder(cache).imagePath(recipe), new byte[16]);
+        String name = BaseImageBuilder.imageName(recipe);
+        cloud.images.values().removeIf(image -> name.equals(image.name()));
+        // Another operator's upload of the same name, created first but still saving when this one looks.
+        String other = cloud.addImage(name, "saving", Map.of());
+        cloud.afterUpload = () -> cloud.images.computeIfPresent(other,
+                (id, image) -> new CloudImage(id, image.name(), "active", image.properties(), image.created()));
+
+        Result result = heps("images", "base", "upload", "--cache", cache.toString(), "-o", "json");
+
+        assertEquals(ExitCode.OK, result.exitCode(), result.err());
+        JsonNode row = JSON.readTree(result.out()).get(0);
+        assertEquals(other, row.get("imageId").asText());
+        assertTrue(row.get("result").asText().contains("an older upload of the same name is kept"), result.out());
+        assertEquals(List.of(other), cloud.images.values().stream().filter(i -> name.equals(i.name())).map(CloudImage::id).toList());
+        assertTrue(result.err().contains("kept the oldest, " + other), result.err());
+    }
+
+    @Test
+    void baseUploadOfAnUnknownNameIsBadInputWithASuggestion() {
+        Result result = heps("images", "base", "upload", "debian-12-dekstop", "--cache", temp.resolve("cache").toString());
+
+        assertEquals(ExitCode.BAD_INPUT, result.exitCode());
+        assertTrue(result.err().contains("no base image 'debian-12-dekstop'") && result.err().contains("debian-12-desktop"),
+                result.err());
+        assertEquals(List.of(), cloud.uploads);
     }
 
     @Test
@@ -101,6 +178,24 @@ class ImagesCliTest {
         assertTrue(json.get("valid").asBoolean());
         assertTrue(json.get("inputsChecked").asBoolean());
         assertEquals(14, json.get("beamlines").size());
+        assertEquals(1, json.get("baseImages").size());
+        assertTrue(json.get("baseImages").get(0).asText().startsWith("heps-base-debian-12-desktop-"), json.toString());
+    }
+
+    @Test
+    void aBrokenBaseImageRecipeIsReportedWithTheOthers() {
+        replace(images.resolve("base/debian-12-desktop.yaml"), "suite: bookworm", "suite: bookworm\nmirors: []");
+        replace(images.resolve("beamlines/high-pressure.yaml"), "components:", "componets:");
+
+        Result validate = heps("images", "validate");
+        Result build = heps("images", "base", "build", "--cache", temp.resolve("cache").toString());
+
+        assertEquals(ExitCode.BAD_INPUT, validate.exitCode());
+        assertTrue(validate.err().contains("images/base/debian-12-desktop.yaml:10: field 'mirors' is not known; did you mean 'mirrors'?"),
+                validate.err());
+        assertTrue(validate.err().contains("images/beamlines/high-pressure.yaml:8: field 'componets' is not known"), validate.err());
+        assertEquals(ExitCode.BAD_INPUT, build.exitCode(), "a broken recipe is refused before anything is built");
+        assertTrue(build.err().contains("field 'mirors' is not known"), build.err());
     }
 
     @Test
@@ -203,6 +298,70 @@ class ImagesCliTest {
         assertTrue(result.out().contains("step fit2d/install failed"), result.out());
         assertTrue(cloud.servers.isEmpty());
         assertEquals(List.of(), cloud.images.values().stream().map(CloudImage::name).filter(n -> n.startsWith("heps-high")).toList());
+    }
+
+    /** Records the user data of every VM the build boots, answering as a passing guest. */
+    private List<String> recordUserData() {
+        List<String> userData = new ArrayList<>();
+        cloud.guest = (server, data) -> {
+            userData.add(data);
+            cloud.setServerMetadata(server.id(), Map.of(BuildConventions.META_RESULT, PlayedGuest.resultLine(data, null, component -> true)));
+        };
+        return userData;
+    }
+
+    @Test
+    void thePackageProxyComesFromTheOptionElseTheSiteFileAndReachesEveryGuest() throws Exception {
+        List<String> userData = recordUserData();
+        Result plain = heps("images", "build", "high-pressure", "--site", site.toString());
+        assertEquals(ExitCode.OK, plain.exitCode(), plain.err());
+        assertEquals(2, userData.size(), "a builder and a validation VM");
+        assertTrue(userData.stream().noneMatch(data -> data.contains("90heps-proxy") || data.contains("http_proxy")));
+
+        userData.clear();
+        Result option = heps("images", "build", "high-pressure", "--force", "--site", site.toString(),
+                "--package-proxy", "http://10.42.0.1:3142");
+        assertEquals(ExitCode.OK, option.exitCode(), option.err());
+        assertEquals(2, userData.size());
+        assertTrue(userData.stream().allMatch(data -> data.contains("Acquire::http::Proxy \"http://10.42.0.1:3142\";")), userData.get(0));
+
+        Files.writeString(site, Files.readString(site).replace("  keep: \"2\"", "  keep: \"2\"\n  package_proxy: http://apt-cacher.heps.example:3142"));
+        userData.clear();
+        Result fromSite = heps("images", "build", "high-pressure", "--force", "--site", site.toString());
+        assertEquals(ExitCode.OK, fromSite.exitCode(), fromSite.err());
+        assertTrue(userData.stream().allMatch(data -> data.contains("heps_package_proxy='http://apt-cacher.heps.example:3142'")));
+
+        userData.clear();
+        Result optionWins = heps("images", "build", "high-pressure", "--force", "--site", site.toString(),
+                "--package-proxy", "https://10.42.0.1:3143");
+        assertEquals(ExitCode.OK, optionWins.exitCode(), optionWins.err());
+        assertTrue(userData.stream().allMatch(data -> data.contains("heps_package_proxy='https://10.42.0.1:3143'")
+                && !data.contains("apt-cacher.heps.example")));
+    }
+
+    @Test
+    void aPackageProxyWithCredentialsOrNotHttpIsBadInputNamingTheSetting() throws Exception {
+        List<String> userData = recordUserData();
+        Result credentials = heps("images", "build", "high-pressure", "--site", site.toString(),
+                "--package-proxy", "http://builder:hunter2@10.42.0.1:3142");
+        assertEquals(ExitCode.BAD_INPUT, credentials.exitCode());
+        assertTrue(credentials.err().contains("--package-proxy: The package proxy") && credentials.err().contains("user name or password"),
+                credentials.err());
+        assertTrue(!credentials.err().contains("hunter2"), "the password is not repeated: " + credentials.err());
+
+        Result scheme = heps("images", "build", "high-pressure", "--site", site.toString(), "--package-proxy", "ftp://10.42.0.1");
+        assertEquals(ExitCode.BAD_INPUT, scheme.exitCode());
+        assertTrue(scheme.err().contains("must be an http or https URL"), scheme.err());
+
+        Result notAUrl = heps("images", "build", "high-pressure", "--site", site.toString(), "--package-proxy", "http://");
+        assertEquals(ExitCode.BAD_INPUT, notAUrl.exitCode());
+        assertTrue(notAUrl.err().contains("--package-proxy is not a URL"), notAUrl.err());
+
+        Files.writeString(site, Files.readString(site).replace("  keep: \"2\"", "  keep: \"2\"\n  package_proxy: http:/no-host"));
+        Result fromSite = heps("images", "build", "high-pressure", "--site", site.toString());
+        assertEquals(ExitCode.BAD_INPUT, fromSite.exitCode());
+        assertTrue(fromSite.err().contains("build.package_proxy: The package proxy 'http:/no-host' has no host"), fromSite.err());
+        assertEquals(List.of(), userData, "no VM was booted");
     }
 
     @Test

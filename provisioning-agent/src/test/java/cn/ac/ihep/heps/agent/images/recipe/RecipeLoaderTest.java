@@ -70,6 +70,18 @@ class RecipeLoaderTest {
     }
 
     @Test
+    void theRdpComponentSetsWhatSingleSignOnNeeds() {
+        Component rdp = new RecipeLoader(RecipeFixtures.repositoryImages()).load().component("windows-rdp");
+        PlatformRecipe windows = rdp.platform(OsFamily.WINDOWS).orElseThrow();
+        String steps = windows.steps().stream().map(Step::run).collect(Collectors.joining("\n"));
+        assertTrue(steps.contains("-Name UserAuthentication -Value 1"), "network level authentication");
+        assertTrue(steps.contains("-Name fPromptForPassword -Value 0"), "the client's credentials, no second prompt");
+        assertTrue(windows.check().contains("fPromptForPassword"));
+        // New-Item -Force on a registry key empties it: a later step must not wipe the policy values.
+        assertFalse(steps.contains("New-Item -Path $policy -Force"), steps);
+    }
+
+    @Test
     void aMisspelledFieldIsNamedWithItsLineAndTheNearestValidName() {
         Path images = copyOfRepositoryImages(temp);
         replace(images.resolve("beamlines/high-pressure.yaml"), "components:", "componets:");
