@@ -20,3 +20,19 @@ die() { say "ERROR: $*"; exit 1; }
 # start_time_of and pid_of (run/samba.pid is "<pid> <start time>"; Samba's own pid file,
 # run/samba/samba.pid, is not trusted alone since the pid may since belong to someone else).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/pidfile.sh"
+
+# Stops the samba of the pid file, if it runs (callers hold $H/up.lock).
+stop_samba() {
+    local pid
+    if pid=$(pid_of samba); then
+        # The root process stops its prefork workers when it gets TERM.
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        if kill -0 "$pid" 2>/dev/null; then
+            say "samba did not stop on TERM, killing its process group"
+            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        fi
+        say "stopped samba (pid $pid)"
+    fi
+    rm -f "$RUN/samba.pid"
+}

@@ -33,6 +33,7 @@ say() { printf '[heps-guacamole] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
 source "$ROOT/dev/lib/pidfile.sh"
+source "$ROOT/dev/lib/daemon.sh"
 is_running() { pid_of "$1" >/dev/null; }
 
 # One line naming what is missing and where a site gets it, or nothing when all is there.
@@ -44,6 +45,8 @@ missing_prerequisite() {
         echo "the Guacamole 1.6.0 web application is missing: no $GUACAMOLE_WAR (set GUACAMOLE_WAR); $where"
     elif ! compgen -G "$GUACAMOLE_EXTENSIONS/guacamole-auth-ban-*.jar" >/dev/null; then
         echo "Guacamole's guacamole-auth-ban 1.6.0 extension is missing from $GUACAMOLE_EXTENSIONS (set GUACAMOLE_EXTENSIONS); $where"
+    elif ! compgen -G "$GUACAMOLE_EXTENSIONS/guacamole-history-recording-storage-*.jar" >/dev/null; then
+        echo "Guacamole's guacamole-history-recording-storage 1.6.0 extension is missing from $GUACAMOLE_EXTENSIONS (set GUACAMOLE_EXTENSIONS); $where"
     fi
 }
 

@@ -1,13 +1,16 @@
 """Creates, if missing, what the test bed's users need: service users and endpoints
-(step "identity"), then flavors, base images and the network (step "resources").
+(step "identity"), then flavors, base images and the network (step "resources"), then the
+QEMU host's isolation once its nova-compute has registered (step "qemu-host").
 Every step finds before it creates, so running it again changes nothing.
 
-usage: bootstrap.py identity|resources   (reads HEPS_OPENSTACK_HOME and its secrets)
+usage: bootstrap.py identity|resources|qemu-host   (reads HEPS_OPENSTACK_HOME and its secrets)
 """
 import os
 import sys
+import time
 
 import openstack
+import openstack.exceptions
 
 HOME = os.environ.get("HEPS_OPENSTACK_HOME", "/var/lib/heps-openstack")
 KEYSTONE = "http://127.0.0.1:5000/v3"
@@ -77,12 +80,18 @@ def identity(s):
     ensure_service(conn, "neutron", "network", "http://127.0.0.1:9696")
 
 
+QEMU_HOST = "heps-compute-qemu"
+QEMU_TRAIT = "CUSTOM_HEPS_QEMU"
+QEMU_AGGREGATE = "heps-qemu"
+
 FLAVORS = [
     # name, vcpus, ram MiB, disk GiB, extra specs. Small, because the fake driver's hosts
     # have 2 vCPUs and 8 GiB each and Placement refuses one allocation larger than a host.
     ("heps.desktop.cpu", 1, 1024, 5, {}),
     ("heps.desktop.gpu1", 2, 2048, 5, {"pci_passthrough:alias": "a100:1"}),
     ("heps.desktop.gpu2", 2, 4096, 5, {"pci_passthrough:alias": "a100:2"}),
+    # A real guest under emulation on the QEMU host (step "qemu-host" keeps every other flavor off it).
+    ("heps.desktop.qemu", 2, 2048, 6, {"trait:" + QEMU_TRAIT: "required"}),
 ]
 
 IMAGES = [
@@ -122,5 +131,44 @@ def resources(s):
     print("project heps %s network %s" % (heps.id, network.id))
 
 
+def qemu_host(s):
+    """An isolated aggregate (Nova's enable_isolated_aggregate_filtering): the QEMU host carries a
+    trait only heps.desktop.qemu requires, so a fake-driver flavor never lands on a real guest's
+    host, and that flavor lands nowhere else."""
+    conn = admin_connection(s)
+    deadline = time.monotonic() + 180
+    while True:
+        # libvirt names the node after the machine, so the provider is found through Nova's record
+        # of the host's hypervisor (its id is the provider's uuid).
+        try:
+            hypervisors = [h for h in conn.compute.hypervisors(details=True)
+                           if (h.service_details or {}).get("host") == QEMU_HOST]
+            providers = [conn.placement.get("/resource_providers/" + h.id).json() for h in hypervisors[:1]]
+        except openstack.exceptions.SDKException as e:
+            # The hypervisor listing asks each compute service over RPC: one that is (re)starting fails it.
+            print("not yet: %s" % e, file=sys.stderr)
+            providers = []
+        if providers:
+            break
+        if time.monotonic() > deadline:
+            sys.exit("%s has not registered with Nova and Placement within 180 s" % QEMU_HOST)
+        time.sleep(2)
+    provider = providers[0]
+    conn.placement.put("/traits/" + QEMU_TRAIT, microversion="1.6")
+    current = conn.placement.get("/resource_providers/%s/traits" % provider["uuid"], microversion="1.6").json()
+    if QEMU_TRAIT not in current["traits"]:
+        conn.placement.put("/resource_providers/%s/traits" % provider["uuid"], microversion="1.6",
+                           json={"traits": current["traits"] + [QEMU_TRAIT],
+                                 "resource_provider_generation": current["resource_provider_generation"]})
+    aggregate = next((a for a in conn.compute.aggregates() if a.name == QEMU_AGGREGATE), None)
+    if aggregate is None:
+        aggregate = conn.compute.create_aggregate(name=QEMU_AGGREGATE)
+    if QEMU_HOST not in (aggregate.hosts or []):
+        aggregate = conn.compute.add_host_to_aggregate(aggregate, QEMU_HOST)
+    if (aggregate.metadata or {}).get("trait:" + QEMU_TRAIT) != "required":
+        conn.compute.set_aggregate_metadata(aggregate, {"trait:" + QEMU_TRAIT: "required"})
+    print("qemu host %s provider %s aggregate %s" % (QEMU_HOST, provider["uuid"], aggregate.id))
+
+
 if __name__ == "__main__":
-    {"identity": identity, "resources": resources}[sys.argv[1]](secrets())
+    {"identity": identity, "resources": resources, "qemu-host": qemu_host}[sys.argv[1]](secrets())

@@ -13,6 +13,7 @@ PLACEMENT_PORT=8778
 GLANCE_PORT=9292
 NOVA_PORT=8774
 NEUTRON_PORT=9696
+APT_PROXY_PORT=3142   # on the VM network's gateway (lib/network.sh), for guests only
 
 DB_HOST=127.0.0.1
 DB_PORT=3306
@@ -20,9 +21,12 @@ DB_USER=heps_os
 DB_PREFIX=heps_os_
 RABBIT_VHOST=heps-openstack
 
+# The compute host whose guests are real (Nova's libvirt driver on QEMU); the others run the fake driver.
+QEMU_HOST=heps-compute-qemu
+
 # Order matters: down stops them in reverse.
 SERVICES=(keystone placement glance neutron nova-api nova-conductor nova-scheduler nova-compute-1 nova-compute-2
-          heps-desktops)
+          virtlogd libvirtd nova-compute-qemu heps-desktops apt-proxy)
 
 say() { printf '[heps-openstack] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }

@@ -34,7 +34,7 @@ EOT
 write_configs() {
     local transport="rabbit://guest:guest@127.0.0.1:5672/$RABBIT_VHOST"
     mkdir -p "$ETC"/{keystone,placement,glance,nova,neutron} "$H"/keystone/{fernet-keys,credential-keys} \
-        "$H"/glance/{images,staging,tasks} "$H"/nova/instances "$H"/neutron "$H"/lock "$H/lib"
+        "$H"/glance/{images,staging,tasks} "$H"/nova/instances "$H"/nova/instances-qemu "$H"/neutron "$H"/lock "$H/lib"
     chmod 700 "$ETC" "$H/keystone"
 
     cat >"$ETC/keystone/keystone.conf" <<EOT
@@ -145,6 +145,8 @@ workers = 1
 [scheduler]
 workers = 1
 discover_hosts_in_cells_interval = 15
+# Hosts in an aggregate that requires a trait take only flavors that require it (the QEMU host).
+enable_isolated_aggregate_filtering = true
 [filter_scheduler]
 enabled_filters = ComputeFilter,ComputeCapabilitiesFilter,ImagePropertiesFilter,PciPassthroughFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter
 [quota]
@@ -172,7 +174,64 @@ EOT
         printf '[DEFAULT]\nhost = heps-compute-%s\nlog_file = %s\n' "$n" "$LOG/nova-compute-$n.log" \
             >"$ETC/nova/compute-$n.conf"
     done
+    # The QEMU host: Nova's libvirt driver on plain emulation (KVM here is a nesting device that
+    # hangs guests), with a config drive for each guest (the VM network has no DHCP) and qcow2
+    # overlays on the cached image. Its privileged helpers run as root without sudo. Only
+    # flavors that require CUSTOM_HEPS_QEMU land here (bootstrap.py, an isolated aggregate).
+    local privsep="privsep-helper --config-file $ETC/nova/nova.conf --config-file $ETC/nova/compute-qemu.conf"
+    cat >"$ETC/nova/compute-qemu.conf" <<EOT
+[DEFAULT]
+host = $QEMU_HOST
+log_file = $LOG/nova-compute-qemu.log
+compute_driver = libvirt.LibvirtDriver
+instances_path = $H/nova/instances-qemu
+force_config_drive = true
+config_drive_format = iso9660
+mkisofs_cmd = genisoimage
+force_raw_images = false
+use_cow_images = true
+reserved_host_memory_mb = 2048
+resume_guests_state_on_host_boot = false
+# Every test build makes a new image, and each one booted here is cached under _base: drop the
+# unused ones after ten minutes, not Nova's default day.
+[image_cache]
+manager_interval = 300
+remove_unused_base_images = true
+remove_unused_original_minimum_age_seconds = 600
+remove_unused_resized_minimum_age_seconds = 600
+[libvirt]
+virt_type = qemu
+cpu_mode = none
+connection_uri = qemu:///system
+[nova_sys_admin]
+helper_command = $privsep
+[vif_plug_linux_bridge_privileged]
+helper_command = $privsep
+[vif_plug_ovs_privileged]
+helper_command = $privsep
+[os_vif_linux_bridge]
+use_ipv6 = false
+EOT
     printf '[DEFAULT]\nlog_file = %s\n' "$LOG/nova-api.log" >"$ETC/nova/api.conf"
+
+    # The package proxy for the VM network (a site's mirror or proxy, as builder networks have):
+    # Debian's archives only (ForceManaged), on the bridge address, so a guest gets packages and
+    # no other way out.
+    mkdir -p "$ETC/apt-cacher-ng" "$H/apt-cacher-ng" "$LOG/apt-cacher-ng"
+    echo "http://deb.debian.org/debian/" >"$ETC/apt-cacher-ng/backends_debian"   # where it fetches from
+    cat >"$ETC/apt-cacher-ng/acng.conf" <<EOT
+CacheDir: $H/apt-cacher-ng
+LogDir: $LOG/apt-cacher-ng
+SupportDir: /usr/lib/apt-cacher-ng
+SocketPath: $RUN/apt-proxy.socket
+BindAddress: $VM_GATEWAY
+Port: $APT_PROXY_PORT
+ForeGround: 1
+ForceManaged: 1
+Remap-debrep: file:deb_mirror*.gz /debian ; file:backends_debian
+Remap-secdeb: security.debian.org security.debian.org/debian-security deb.debian.org/debian-security /debian-security ; deb.debian.org/debian-security
+ExThreshold: 4
+EOT
 
     cat >"$ETC/nova/api-paste.ini" <<'EOT'
 [composite:osapi_compute]
@@ -257,7 +316,7 @@ EOT
 
     # The mechanism driver is found through its entry point, like any ML2 driver.
     cp "$LIB/wsgi_serve.py" "$LIB/heps_ml2_bind.py" "$LIB/heps_compute.py" "$LIB/heps_desktops.py" \
-        "$LIB/heps_desktop_painter.py" "$H/lib/"
+        "$LIB/heps_desktop_painter.py" "$LIB/heps_windows_guest.py" "$H/lib/"
     cp -r "$LIB/guest-bin" "$H/lib/"
     mkdir -p "$H/lib/heps_ml2_bind-1.0.dist-info"
     printf 'Metadata-Version: 2.1\nName: heps-ml2-bind\nVersion: 1.0\n' >"$H/lib/heps_ml2_bind-1.0.dist-info/METADATA"

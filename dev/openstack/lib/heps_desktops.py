@@ -5,13 +5,21 @@ Nova's fake driver boots nothing, so this daemon plays the guests. About once a 
 every server (admin cloud, all projects) and reconciles what runs with what Nova says:
 
 - ACTIVE with an address on heps-vm-network: the guest "boots". A network namespace hv-<8 hex>
-  with a veth in heps-br0 holds the VM's address; the guest's disk is a state directory
+  with a veth in heps-br0 holds the VM's address, behind a packet filter that enforces the
+  security groups of the VM's Neutron port on what comes in, as Neutron's firewall driver
+  would on a compute host (nftables, table inet heps_security_groups in the namespace, renewed
+  when the groups, their rules or their members change); the guest's disk is a state directory
   ($HEPS_OPENSTACK_HOME/desktops/<server id>/); at first boot the cloud-config's write_files
   land on that disk and its enrollment step runs inside the namespace. A Linux guest runs Xvfb,
   the identity painter (heps_desktop_painter.py) and, once /etc/heps/vncpasswd exists, x11vnc
-  on 5900. A guest whose image has os_type=windows runs xrdp on 3389 instead.
+  on 5900. A guest whose image has os_type=windows runs xrdp on 3389 instead; when its user data
+  enrolls it, it joins the Samba AD test bed's domain with the computer account the agent
+  pre-staged (heps_windows_guest.py) and then signs its users in through sssd and xrdp-sesman.
 - anything else (SHUTOFF, SHELVED_OFFLOADED, ERROR, ...) or gone: the guest's processes, its
   namespace and its host route go; the disk stays until Nova no longer knows the server.
+- a server on the QEMU host (heps-compute-qemu) is a real guest that libvirt plugged into
+  heps-br0 and that configured its own address from its config drive: it gets no played desktop,
+  only the host route to its address while it is ACTIVE (and the metadata service).
 
 Everything it starts is found again through pid files and namespace names, so a restarted
 daemon adopts what still runs and rebuilds what does not. It also serves the metadata service
@@ -50,6 +58,9 @@ DESKTOPS = os.path.join(HOME, "desktops")
 LOG_DIR = os.path.join(HOME, "log")
 LIB = os.path.dirname(os.path.abspath(__file__))
 PAINTER = os.path.join(LIB, "heps_desktop_painter.py")
+WINDOWS_GUEST = os.path.join(LIB, "heps_windows_guest.py")
+with open(PAINTER) as _painter:
+    PAINTER_SOURCE = _painter.read()   # what this daemon's guests run, whatever replaces the file later
 GUEST_BIN = os.path.join(LIB, "guest-bin")   # what a guest script finds first on its PATH
 CLOUDS_YAML = os.environ.get("OS_CLIENT_CONFIG_FILE", os.path.join(HOME, "clouds.yaml"))
 ADMIN_CLOUD = "heps-dev-admin"
@@ -59,8 +70,10 @@ SUBNET = ipaddress.ip_network("10.42.0.0/20")
 GATEWAY = "10.42.0.1"
 METADATA_ADDRESS = "169.254.169.254"
 BRIDGE = "heps-br0"
+QEMU_HOST = "heps-compute-qemu"   # its guests are real (dev/openstack/lib/configure.sh)
 
 POLL_INTERVAL = 1.0          # s between Nova polls
+SECURITY_GROUP_INTERVAL = 2.0  # s between reads of Neutron's ports and security group rules
 FULL_LIST_INTERVAL = 60      # s between full server lists; the polls between ask what changed
 HTTP_TIMEOUT = 10            # s for one Keystone, Nova or Glance request
 COMMAND_TIMEOUT = 10         # s for one ip, openssl, ... command
@@ -75,7 +88,9 @@ VNC_PORT = 5900
 RDP_PORT = 3389
 ENROLL_COMMAND = "/usr/local/sbin/heps-enroll"
 GUEST_PATH = GUEST_BIN + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-PROCESSES = ("xvfb", "painter", "enroll", "x11vnc", "xrdp")   # what a guest may run
+PROCESSES = ("xvfb", "painter", "enroll", "x11vnc", "xrdp", "sssd", "sesman")   # what a guest may run
+NFT_TABLE = "heps_security_groups"   # the guest's packet filter, in its namespace
+JOIN_RETRY = 60              # s between attempts at a domain join that failed
 SERVER_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
@@ -93,9 +108,10 @@ def identity_colour(server_id):
     return "%02x%02x%02x" % (0x40 + (b0 & 0x7F), 0x40 + (b1 & 0x7F), 0x40 + (b2 & 0x7F))
 
 
-def command(argv, timeout=COMMAND_TIMEOUT, check=True, env=None):
-    """Runs a short command; its output on failure becomes the exception's message."""
-    result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, env=env)
+def command(argv, timeout=COMMAND_TIMEOUT, check=True, env=None, input=None):
+    """Runs a short command (input: bytes for its stdin); its output on failure becomes the exception's message."""
+    result = subprocess.run(argv, stdin=subprocess.DEVNULL if input is None else None, input=input,
+                            capture_output=True, timeout=timeout, env=env)
     if check and result.returncode != 0:
         raise RuntimeError("%s failed (exit %d): %s" % (" ".join(argv[:6]), result.returncode,
                                                          result.stderr.decode(errors="replace").strip()[:300]))
@@ -273,6 +289,7 @@ class Server:
         self.id = raw["id"]
         self.name = raw.get("name") or ""
         self.hostname = raw.get("OS-EXT-SRV-ATTR:hostname") or ""
+        self.host = raw.get("OS-EXT-SRV-ATTR:host") or ""
         self.status = raw.get("status", "")
         self.address = self.mac = None
         for entry in (raw.get("addresses") or {}).get(NETWORK_NAME, []):
@@ -290,6 +307,149 @@ class Server:
             self.user_data = base64.b64decode(raw.get("OS-EXT-SRV-ATTR:user_data") or "") or None
         except (binascii.Error, ValueError):
             self.user_data = None
+
+
+# --- security groups: what Neutron says each guest's port admits, as an nftables ruleset
+
+class SecurityGroups:
+    """Neutron's ports on heps-vm-network and every security group rule, read together (admin,
+    every project), and the packet filter each guest's port calls for: new inbound connections
+    are dropped unless an ingress rule of one of the port's groups admits them; replies to the
+    guest's own connections pass (groups are stateful); a port with port security off is not
+    filtered. Egress is not filtered here. A rule that names a remote group admits the fixed
+    addresses of that group's ports; one this cannot read (an address group, an unknown
+    protocol) admits nothing and is logged once."""
+
+    FIELDS_PORTS = ("id", "device_id", "security_groups", "port_security_enabled", "fixed_ips")
+    FIELDS_RULES = ("id", "security_group_id", "direction", "ethertype", "protocol", "port_range_min",
+                    "port_range_max", "remote_ip_prefix", "remote_group_id", "remote_address_group_id")
+    PORTS_PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "sctp": "sctp", "132": "sctp",
+                       "dccp": "dccp", "33": "dccp", "udplite": "udplite", "136": "udplite"}
+    ICMP = {"icmp": "icmp", "1": "icmp"}
+    ICMPV6 = {"ipv6-icmp": "icmpv6", "icmpv6": "icmpv6", "58": "icmpv6"}
+
+    def __init__(self, cloud):
+        self.cloud = cloud
+        self.network_id = None
+        self.read_at = None            # monotonic time of the last complete read
+        self.ports = {}                # server id -> its port on the VM network
+        self.rules = {}                # group id -> [rule]
+        self.members = {}              # group id -> {4: [address], 6: [address]}
+        self.said = set()
+
+    def refresh(self, server_ids):
+        """Reads Neutron again when the last read is older than SECURITY_GROUP_INTERVAL, or when a
+        live guest's port is not known yet (it was made just before the server went ACTIVE)."""
+        due = self.read_at is None or time.monotonic() - self.read_at > SECURITY_GROUP_INTERVAL
+        if not due and all(server_id in self.ports for server_id in server_ids):
+            return
+        if self.network_id is None:
+            networks = (self.cloud.get("network", "/v2.0/networks?name=" + NETWORK_NAME + "&fields=id") or {})
+            found = networks.get("networks", [])
+            if len(found) != 1:
+                raise CloudError("Neutron has %d networks named %s" % (len(found), NETWORK_NAME))
+            self.network_id = found[0]["id"]
+        ports = (self.cloud.get("network", "/v2.0/ports?network_id=%s&%s" % (
+            self.network_id, "&".join("fields=" + f for f in self.FIELDS_PORTS))) or {}).get("ports", [])
+        rules = (self.cloud.get("network", "/v2.0/security-group-rules?" + "&".join(
+            "fields=" + f for f in self.FIELDS_RULES)) or {}).get("security_group_rules", [])
+        self.ports, self.rules, self.members = {}, {}, {}
+        for port in ports:
+            if port.get("device_id"):
+                self.ports[port["device_id"]] = port
+            for group in port.get("security_groups") or []:
+                addresses = self.members.setdefault(group, {4: [], 6: []})
+                for fixed in port.get("fixed_ips") or []:
+                    try:
+                        address = ipaddress.ip_address(fixed.get("ip_address", ""))
+                    except ValueError:
+                        continue
+                    addresses[address.version].append(str(address))
+        for rule in rules:
+            self.rules.setdefault(rule.get("security_group_id"), []).append(rule)
+        self.read_at = time.monotonic()
+
+    def ruleset(self, server_id):
+        """(nftables script for the guest's namespace, what it admits in words); with no known
+        port, a filter that admits nothing new; None before Neutron has been read once."""
+        if self.read_at is None:
+            return None
+        port = self.ports.get(server_id)
+        if port is None:
+            return self.script("drop", []), "nothing (no port known yet)"
+        if port.get("port_security_enabled") is False:
+            return self.script("accept", []), "everything (port security off)"
+        lines, words = set(), set()
+        for group in port.get("security_groups") or []:
+            for rule in self.rules.get(group, []):
+                if rule.get("direction") != "ingress":
+                    continue
+                for line, word in self.translate(rule):
+                    lines.add(line)
+                    words.add(word)
+        return self.script("drop", sorted(lines)), ", ".join(sorted(words)) or "nothing"
+
+    def translate(self, rule):
+        """The nftables matches of one ingress rule, with a description: [] when it admits nothing."""
+        version = 6 if rule.get("ethertype") == "IPv6" else 4
+        family = "ip6" if version == 6 else "ip"
+        if rule.get("remote_address_group_id"):
+            return self.unreadable(rule, "an address group")
+        if rule.get("remote_group_id"):
+            sources = sorted(set(self.members.get(rule["remote_group_id"], {}).get(version, [])))
+            if not sources:
+                return []
+            source = "%s saddr { %s }" % (family, ", ".join(sources))
+            peer = "members of %s" % rule["remote_group_id"]
+        elif rule.get("remote_ip_prefix"):
+            try:
+                network = ipaddress.ip_network(rule["remote_ip_prefix"], strict=False)
+            except ValueError:
+                return self.unreadable(rule, "the prefix %s" % printable(rule["remote_ip_prefix"]))
+            source, peer = "%s saddr %s" % (family, network), str(network)
+        else:
+            source, peer = "meta nfproto ipv%d" % version, "anywhere"
+        protocol = str(rule.get("protocol") or "").lower()
+        low, high = rule.get("port_range_min"), rule.get("port_range_max")
+        if not protocol or protocol == "any":
+            match, what = "", "any"
+        elif protocol in self.PORTS_PROTOCOLS:
+            name = self.PORTS_PROTOCOLS[protocol]
+            match, what = "meta l4proto %s" % name, name
+            if low is not None:
+                ports = "%d" % low if high in (None, low) else "%d-%d" % (low, high)
+                match += " th dport %s" % ports
+                what += " " + ports
+        elif protocol in self.ICMP or protocol in self.ICMPV6:
+            name = self.ICMP.get(protocol) or self.ICMPV6[protocol]
+            match, what = "meta l4proto %s" % ("icmp" if name == "icmp" else "ipv6-icmp"), name
+            if low is not None:
+                match += " %s type %d" % (name, low)
+                what += " type %d" % low
+                if high is not None:
+                    match += " %s code %d" % (name, high)
+                    what += " code %d" % high
+        elif protocol.isdigit() and int(protocol) < 256:
+            match, what = "meta l4proto %s" % protocol, "protocol " + protocol
+        else:
+            return self.unreadable(rule, "the protocol %s" % printable(protocol))
+        return [(" ".join(part for part in (source, match, "accept") if part), "%s from %s" % (what, peer))]
+
+    def unreadable(self, rule, what):
+        if rule.get("id") not in self.said:
+            self.said.add(rule.get("id"))
+            log.warning("security group rule %s: %s is not enforced by the test bed; it admits nothing",
+                        rule.get("id"), what)
+        return []
+
+    @staticmethod
+    def script(policy, lines):
+        """Replaces the table in one transaction: there is never a moment without a filter."""
+        body = "".join("        %s\n" % line for line in lines)
+        return ("table inet %(t)s\ndelete table inet %(t)s\ntable inet %(t)s {\n    chain input {\n"
+                "        type filter hook input priority filter; policy %(p)s;\n"
+                "        iif \"lo\" accept\n        ct state established,related accept\n%(b)s    }\n}\n"
+                % {"t": NFT_TABLE, "p": policy, "b": body})
 
 
 # --- the guest's first boot: cloud-config write_files onto its disk
@@ -343,6 +503,19 @@ def write_files(config, root):
         os.chmod(target, mode)
 
 
+# The values windows.tmpl gives its PowerShell (single-quoted assignments at the top).
+PS1_VALUE = re.compile(r"^\$(HepsAgentUrl|HepsEnrollmentToken) = '([^']*)'[ \t]*\r?$", re.M)
+
+
+def powershell_enrollment(user_data):
+    """(agent url, token) from a #ps1_sysnative user data that enrolls; None otherwise."""
+    if not user_data or not user_data.startswith(b"#ps1"):
+        return None
+    values = dict(PS1_VALUE.findall(user_data.decode("utf-8", errors="replace")))
+    url, token = values.get("HepsAgentUrl", ""), values.get("HepsEnrollmentToken", "")
+    return (url, token) if url and token else None
+
+
 def has_enrollment(config, root):
     """True when runcmd runs the enrollment script that write_files installed."""
     for entry in config.get("runcmd") or []:
@@ -366,6 +539,7 @@ class Desktop:
         self.log_dir = os.path.join(self.dir, "log")
         self.xauthority = os.path.join(self.dir, "Xauthority")
         self.vncpasswd = os.path.join(self.root, "etc/heps/vncpasswd")
+        self.home = os.path.join(self.root, "home", "user")   # the desktop session's home
         self.children = {}           # name -> Popen, for what this daemon started itself
         self.power_off()
 
@@ -374,12 +548,14 @@ class Desktop:
         self.address = None
         self.display = None
         self.network_ready = False   # checked in full since this boot was seen
+        self.firewall = None         # the packet filter last loaded in this boot
         self.children.clear()
         self.last_start = {}         # name -> monotonic time of the last start
         self.ran = set()             # names that ran in this boot: seen running, or started
         self.active_since = None     # when this boot was first seen ACTIVE
         self.guest = None            # what the first boot found (guest.json)
         self.enrollment_done = False  # the enrollment step ran (or needs not) in this boot
+        self.join_tried = None       # monotonic time of the last domain join attempt in this boot
         self.recorded = None
 
     def record(self, server, os_type):
@@ -416,11 +592,13 @@ class Desktop:
             del self.children[name]
         return live_pid(self.pid_file(name))
 
-    def spawn(self, name, argv, env=None, pass_fds=()):
-        """Starts argv inside the guest's namespace, in its own session, output to log/<name>.log."""
+    def spawn(self, name, argv, env=None, pass_fds=(), host_network=False):
+        """Starts argv inside the guest's namespace (or, host_network, the host's), in its own
+        session, output to log/<name>.log."""
         environment = {"PATH": GUEST_PATH, "LANG": "C.UTF-8", "HOME": self.dir, **(env or {})}
+        prefix = [] if host_network else ["ip", "netns", "exec", self.netns]
         with open(os.path.join(self.log_dir, name + ".log"), "ab") as output:
-            child = subprocess.Popen(["ip", "netns", "exec", self.netns, *argv], stdin=subprocess.DEVNULL,
+            child = subprocess.Popen([*prefix, *argv], stdin=subprocess.DEVNULL,
                                      stdout=output, stderr=subprocess.STDOUT, env=environment,
                                      start_new_session=True, pass_fds=pass_fds)
         with open(self.pid_file(name) + ".tmp", "w") as f:
@@ -480,15 +658,35 @@ class Desktop:
             command(ns + ["addr", "add", wanted, "dev", "eth0", "noprefixroute"])
         command(ns + ["link", "set", "eth0", "up"])
         command(ns + ["route", "replace", GATEWAY, "dev", "eth0", "scope", "link", "src", server.address])
+        # The subnet on the link, as DHCP gives a guest: neighbours reach each other through
+        # heps-br0 as far as their security groups let them (the filter above).
+        command(ns + ["route", "replace", str(SUBNET), "dev", "eth0", "scope", "link", "src", server.address])
         command(ns + ["route", "replace", METADATA_ADDRESS, "via", GATEWAY, "dev", "eth0", "src", server.address])
         command(["ip", "route", "replace", server.address + "/32", "dev", BRIDGE, "src", GATEWAY])
         self.address = server.address
         self.network_ready = True
 
+    def ensure_firewall(self, firewall):
+        if firewall is None:
+            # Neutron not read since the daemon started: a guest keeps the filter it has (this
+            # daemon adopted it), a new one admits nothing until the groups are known.
+            if self.firewall is not None or command(["ip", "netns", "exec", self.netns, "nft", "list", "table",
+                                                     "inet", NFT_TABLE], check=False).returncode == 0:
+                return
+            firewall = (SecurityGroups.script("drop", []), "nothing (security groups not read yet)")
+        script, admits = firewall
+        if script == self.firewall:
+            return
+        command(["ip", "netns", "exec", self.netns, "nft", "-f", "-"], input=script.encode())
+        log.info("desktop %s: security groups admit %s", self.id, admits)
+        self.firewall = script
+
     # --- boot, run, shut down
 
-    def ensure(self, server, os_type, displays_in_use):
-        """One idempotent step towards the running guest; cheap when everything already runs."""
+    def ensure(self, server, os_type, displays_in_use, firewall):
+        """One idempotent step towards the running guest; cheap when everything already runs.
+        firewall: (nftables script, what it admits) for the guest's port, loaded before anything
+        listens; None while Neutron has not been read."""
         if self.active_since is None:
             self.active_since = time.monotonic()
             self.display = self._read_json("server.json").get("display")
@@ -499,8 +697,9 @@ class Desktop:
                      "adopted, running " + ", ".join(running) if running else "booting")
         self.record(server, os_type)
         self.ensure_network(server)
+        self.ensure_firewall(firewall)
         if os_type == "windows":
-            self.ensure_xrdp(server)
+            self.ensure_windows(server)
         else:
             self.ensure_linux(server, displays_in_use)
         self.record(server, os_type)
@@ -512,7 +711,16 @@ class Desktop:
             self.guest = guest
             return guest
         config = cloud_config(server.user_data)
-        if config is None:
+        powershell = powershell_enrollment(server.user_data)
+        if powershell is not None:
+            # What the guest's script holds; the enrollment step below reads it as the script would.
+            etc = os.path.join(self.root, "etc/heps")
+            os.makedirs(etc, exist_ok=True)
+            fd = os.open(os.path.join(etc, "enrollment.env"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write("HEPS_AGENT_URL=%s\nHEPS_ENROLLMENT_TOKEN=%s\n" % powershell)
+            guest = {"cloud_config": False, "powershell": True, "enroll": True}
+        elif config is None:
             guest = {"cloud_config": False, "enroll": False}
         else:
             write_files(config, self.root)
@@ -528,7 +736,10 @@ class Desktop:
         if self.pid("xvfb") is None:
             return
         if self.pid("painter") is None and self.may_start("painter"):
-            self.spawn("painter", [sys.executable, PAINTER, server.id, server.name], self.x_env())
+            # The desktop session's home is on the guest's disk: it survives stop/start and
+            # shelve/unshelve, and goes with the server.
+            os.makedirs(self.home, mode=0o700, exist_ok=True)
+            self.spawn("painter", [sys.executable, PAINTER, server.id, server.name], {**self.x_env(), "HOME": self.home})
         self.ensure_enrollment(server)
         if os.path.isfile(self.vncpasswd) and self.pid("x11vnc") is None and self.may_start("x11vnc"):
             # IPv4 only, no remote control, no external commands: port 5900 is all it offers.
@@ -621,6 +832,125 @@ class Desktop:
                                       etc_heps, script])
         threading.Thread(target=wake_when_done, args=(child,), daemon=True).start()
 
+    # --- a Windows guest: enrollment, domain join, sign-in (README.md, "How a Windows guest joins")
+
+    def ensure_windows(self, server):
+        guest = self.first_boot(server)
+        if guest.get("powershell"):
+            self.ensure_windows_enrollment()
+            self.ensure_domain_join()
+        if self.joined():
+            self.ensure_sssd()
+            if self.pid("sssd") is not None:
+                self.ensure_sesman(server)
+        self.ensure_xrdp(server)
+
+    def heps_etc(self, name):
+        return os.path.join(self.root, "etc/heps", name)
+
+    def joined(self):
+        return os.path.isfile(self.heps_etc("machine-account.json")) and \
+            os.path.isfile(os.path.join(self.dir, "sssd/etc/sssd.conf"))
+
+    def ensure_windows_enrollment(self):
+        """Runs the user data's enrollment once per boot until its token is used."""
+        if self.enrollment_done:
+            return
+        pid = self.pid("enroll")
+        if pid is None and "enroll" not in self.last_start:
+            if not os.path.isfile(self.heps_etc("enrollment.env")):
+                self.enrollment_done = True   # enrolled at an earlier boot
+                return
+            log.info("desktop %s: running the Windows enrollment step", self.id)
+            child = self.spawn("enroll", [sys.executable, WINDOWS_GUEST, "enroll", self.dir])
+            threading.Thread(target=wake_when_done, args=(child,), daemon=True).start()
+            return
+        if pid is not None:
+            if age_of(pid) > ENROLL_TIMEOUT:
+                log.error("desktop %s: enrollment still running after %d s, stopping it", self.id, ENROLL_TIMEOUT)
+                self.stop_process("enroll")
+            return
+        self.enrollment_done = True
+        if os.path.isfile(self.heps_etc("domain-join.json")):
+            log.info("desktop %s: enrolled, joining the domain (%.1f s after ACTIVE was seen)", self.id,
+                     time.monotonic() - self.active_since)
+        elif os.path.isfile(self.heps_etc("enrollment.env")):
+            log.warning("desktop %s: the enrollment step failed (log %s); tried again at the next boot", self.id,
+                        os.path.join(self.log_dir, "enroll.log"))
+        else:
+            log.info("desktop %s: enrolled without a domain join", self.id)
+
+    def ensure_domain_join(self):
+        """Joins once the enrollment left a domain join, as Windows' unsecured join does."""
+        if not os.path.isfile(self.heps_etc("domain-join.json")) or self.joined():
+            return
+        if self.join_tried is not None and time.monotonic() - self.join_tried < JOIN_RETRY:
+            return
+        self.join_tried = time.monotonic()
+        with open(os.path.join(self.log_dir, "join.log"), "ab") as output:
+            result = subprocess.run([sys.executable, WINDOWS_GUEST, "join", self.dir], stdin=subprocess.DEVNULL,
+                                    stdout=output, stderr=subprocess.STDOUT, timeout=60)
+        if result.returncode == 0:
+            log.info("desktop %s: joined the domain (%.1f s after ACTIVE was seen)", self.id,
+                     time.monotonic() - self.active_since)
+        else:
+            log.error("desktop %s: the domain join failed (log %s); tried again in %d s", self.id,
+                      os.path.join(self.log_dir, "join.log"), JOIN_RETRY)
+
+    def sssd_dirs(self):
+        base = os.path.join(self.dir, "sssd")
+        modes = {"lib": 0o755, "lib/db": 0o700, "lib/deskprofile": 0o711, "lib/gpo_cache": 0o755, "lib/mc": 0o755,
+                 "lib/pipes": 0o755, "lib/pipes/private": 0o750, "lib/pubconf": 0o755, "lib/secrets": 0o700,
+                 "log": 0o750, "etc": 0o700}
+        for name, mode in modes.items():
+            path = os.path.join(base, name)
+            os.makedirs(path, exist_ok=True)
+            os.chmod(path, mode)
+        return os.path.join(base, "etc"), os.path.join(base, "lib"), os.path.join(base, "log")
+
+    def ensure_sssd(self):
+        """The guest's sssd: in the host's network namespace (the domain controller listens on
+        loopback), with the guest's own configuration, caches and sockets in a private mount
+        namespace; only its socket directory is shared with the guest."""
+        if self.pid("sssd") is not None or not self.may_start("sssd"):
+            return
+        etc, lib, logs = self.sssd_dirs()
+        self.first_start("sssd", "sssd for the domain")
+        self.spawn("sssd", ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                            'mount -t tmpfs tmpfs /run && mount --bind "$1" /etc/sssd && '
+                            'mount --bind "$2" /var/lib/sss && mount --bind "$3" /var/log/sssd && '
+                            'exec sssd -i --logger=files', "sssd", etc, lib, logs], host_network=True)
+
+    def ensure_sesman(self, server):
+        """xrdp-sesman signs users in through PAM (pam_sss) and starts their session (Xvnc and
+        the session painter), with the guest's own PAM, NSS, /home and /tmp over the host's."""
+        if self.pid("sesman") is not None or not self.may_start("sesman"):
+            return
+        xrdp = os.path.join(self.dir, "xrdp")
+        etc, run = os.path.join(xrdp, "etc"), os.path.join(xrdp, "run")
+        pam = os.path.join(xrdp, "pam.d")
+        home, tmp = os.path.join(self.root, "home"), os.path.join(self.root, "tmp")
+        for path, mode in ((etc, 0o755), (pam, 0o755), (home, 0o755), (tmp, 0o1777),
+                           (os.path.join(tmp, ".X11-unix"), 0o1777), (os.path.join(run, "sockdir"), 0o1777)):
+            os.makedirs(path, exist_ok=True)
+            os.chmod(path, mode)
+        write_text(os.path.join(etc, "sesman.ini"), sesman_ini(self.log_dir))
+        write_text(os.path.join(etc, "startwm.sh"), startwm(server), 0o755)
+        write_text(os.path.join(etc, "reconnectwm.sh"), "#!/bin/sh\n", 0o755)
+        write_text(os.path.join(etc, "heps_desktop_painter.py"), PAINTER_SOURCE)
+        write_text(os.path.join(pam, "xrdp-sesman"), SESMAN_PAM)
+        write_text(os.path.join(xrdp, "nsswitch.conf"), GUEST_NSSWITCH)
+        # The mount point is made by systemd-tmpfiles on a booted host; here nothing runs it.
+        os.makedirs("/run/xrdp", exist_ok=True)
+        self.first_start("sesman", "xrdp-sesman signing users in to the domain")
+        self.spawn("sesman", ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                              'mount --bind "$1" /etc/xrdp && mount --bind "$2" /run/xrdp && '
+                              'mount --bind "$3" /etc/pam.d && mount --bind "$4" /etc/nsswitch.conf && '
+                              'mount --bind "$5" /var/lib/sss && mount --bind "$6" /home && mount --bind "$7" /tmp && '
+                              'exec xrdp-sesman --nodaemon --config /etc/xrdp/sesman.ini', "sesman",
+                              etc, run, pam, os.path.join(xrdp, "nsswitch.conf"), os.path.join(self.dir, "sssd/lib"),
+                              home, tmp])
+
     def ensure_xrdp(self, server):
         if self.pid("xrdp") is not None or not self.may_start("xrdp"):
             return
@@ -632,6 +962,7 @@ class Desktop:
                 if name.startswith("km-") or name == "xrdp_keyboard.ini":
                     shutil.copy(os.path.join("/etc/xrdp", name), etc)
             command(["xrdp-keygen", "xrdp", os.path.join(etc, "rsakeys.ini"), "2048"], timeout=60)
+            os.chmod(os.path.join(etc, "rsakeys.ini"), 0o600)   # its directory is readable by the guest's users
             # The guest's own self-signed certificate, made once and kept on its disk.
             common_name = re.sub(r"[^A-Za-z0-9.-]", "-", server.hostname or server.name)[:60] or "heps-desktop"
             command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
@@ -643,6 +974,7 @@ class Desktop:
             f.write(xrdp_ini(server, self.log_dir))
         # xrdp reads /etc/xrdp and writes /run/xrdp/xrdp.pid by fixed paths: each guest gets its
         # own over them in a private mount namespace, so several run at once.
+        os.makedirs("/run/xrdp", exist_ok=True)
         self.first_start("xrdp", "xrdp on %s:%d" % (server.address, RDP_PORT))
         self.spawn("xrdp", ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
                             'mount --bind "$1" /etc/xrdp && mount --bind "$2" /run/xrdp && '
@@ -716,6 +1048,85 @@ def write_xauthority(path, display):
     os.replace(path + ".tmp", path)
 
 
+def write_text(path, text, mode=0o644):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.chmod(path + ".tmp", mode)
+    os.replace(path + ".tmp", path)
+
+
+# A Windows guest's sign-in: the domain's users through sssd, nothing local; a home made at first login.
+SESMAN_PAM = """#%PAM-1.0
+# Written by the test bed: the guest signs in the domain's users (sssd) and no one else.
+auth     required pam_sss.so
+account  required pam_sss.so
+password required pam_deny.so
+session  required pam_mkhomedir.so skel=/etc/skel umask=0077
+session  optional pam_sss.so
+"""
+
+GUEST_NSSWITCH = """# Written by the test bed: local files, then the domain (sssd).
+passwd: files sss
+group:  files sss
+shadow: files
+hosts:  files
+"""
+
+
+def sesman_ini(log_dir):
+    return """; Written by the test bed's desktop daemon at each start.
+[Globals]
+ListenAddress=127.0.0.1
+ListenPort=3350
+EnableUserWindowManager=false
+DefaultWindowManager=/etc/xrdp/startwm.sh
+ReconnectScript=/etc/xrdp/reconnectwm.sh
+
+[Security]
+AllowRootLogin=false
+MaxLoginRetry=4
+AlwaysGroupCheck=false
+
+[Sessions]
+X11DisplayOffset=10
+MaxSessions=10
+KillDisconnected=false
+DisconnectedTimeLimit=0
+IdleTimeLimit=0
+Policy=Default
+
+[Logging]
+LogFile=%(log)s
+LogLevel=INFO
+EnableSyslog=false
+
+[Xvnc]
+param=Xvnc
+param=-bs
+param=-nolisten
+param=tcp
+param=-localhost
+param=-dpi
+param=96
+
+[Chansrv]
+EnableFuseMount=false
+FuseMountName=thinclient_drives
+
+[SessionVariables]
+""" % {"log": os.path.join(log_dir, "sesman.log")}
+
+
+def startwm(server):
+    """The session: who signed in, in a file in their home and on the screen (the session painter)."""
+    title = "".join(c for c in server.name if c.isprintable()).strip() or server.id
+    return """#!/bin/sh
+# Written by the test bed: what a signed-in Windows session shows.
+id > "$HOME/heps-session-id.txt"
+exec python3 /etc/xrdp/heps_desktop_painter.py --session %s %s
+""" % (shlex.quote(server.id), shlex.quote(title[:60]))
+
+
 def xrdp_ini(server, log_dir):
     colour = identity_colour(server.id)
     title = "".join(c for c in server.name if c.isprintable()).strip() or server.id
@@ -779,14 +1190,13 @@ rail=true
 xrdpvr=true
 tcutils=true
 
-[Xorg]
-name=Xorg
-lib=libxup.so
+[Xvnc]
+name=Xvnc
+lib=libvnc.so
 username=ask
 password=ask
 ip=127.0.0.1
 port=-1
-code=20
 """ % {"id": server.id, "port": RDP_PORT, "colour": colour, "title": title[:60],
        "log": os.path.join(log_dir, "xrdp.log")}
 
@@ -833,6 +1243,7 @@ class MetadataService(http.server.ThreadingHTTPServer):
 class Daemon:
     def __init__(self):
         self.cloud = Cloud(CLOUDS_YAML, ADMIN_CLOUD)
+        self.security_groups = SecurityGroups(self.cloud)
         self.desktops = {}         # server id -> Desktop, for every desktop that should run
         self.stopping = threading.Event()
         self.metadata = None
@@ -842,6 +1253,7 @@ class Daemon:
         self.changes_since = None  # where the next poll starts (None: list everything)
         self.last_full_list = 0.0
         self.said = set()
+        self.real_guest_routes = {}   # address -> server id, for real guests ACTIVE at the last pass
 
     def notice(self, key, level, message, *args):
         if key not in self.said:
@@ -894,7 +1306,18 @@ class Daemon:
         if self.metadata is not None:
             self.metadata.servers_by_address = {s.address: s for s in servers if s.address}
 
-        wanted = {s.id: s for s in servers if s.status == "ACTIVE" and s.address}
+        active = [s for s in servers if s.status == "ACTIVE" and s.address]
+        real = {s.address for s in active if s.host == QEMU_HOST}
+        for address in [a for a in self.real_guest_routes if a not in real]:
+            command(["ip", "route", "del", address + "/32", "dev", BRIDGE], check=False)
+            log.info("real guest %s at %s: no longer ACTIVE, route removed", self.real_guest_routes.pop(address),
+                     address)
+        for guest in (s for s in active if s.host == QEMU_HOST):
+            try:
+                self.route_to_real_guest(guest)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                log.error("real guest %s: %s", guest.id, e)
+        wanted = {s.id: s for s in active if s.host != QEMU_HOST}
         by_status = {s.id: s.status for s in servers}
         for server_id, desktop in list(self.desktops.items()):
             server = wanted.get(server_id)
@@ -903,6 +1326,14 @@ class Daemon:
                 del self.desktops[server_id]
         self.remove_strays(wanted)
 
+        try:
+            if wanted:
+                self.security_groups.refresh(wanted)
+            self.said.discard("neutron-down")
+        except CloudError as e:
+            # The filters loaded stay; a guest whose port is not known yet admits nothing new.
+            self.notice("neutron-down", logging.WARNING, "cannot read security groups (%s); the guests' filters "
+                        "stay as they are until Neutron answers", e)
         namespaces = {}
         for server in wanted.values():
             desktop = self.desktops.get(server.id) or Desktop(server.id)
@@ -918,12 +1349,21 @@ class Daemon:
             self.desktops[server.id] = desktop
             displays = {d.display for d in self.desktops.values() if d is not desktop and d.display is not None}
             try:
-                desktop.ensure(server, os_type, displays)
+                desktop.ensure(server, os_type, displays, self.security_groups.ruleset(server.id))
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
                 log.error("desktop %s: %s", server.id, e)
                 desktop.network_ready = False   # check everything again next pass
 
         self.remove_disks({s.id for s in servers})
+
+    def route_to_real_guest(self, server):
+        """The host's way to a real guest's address: through heps-br0, where its tap is."""
+        if self.real_guest_routes.get(server.address) == server.id:
+            return
+        command(["ip", "route", "replace", server.address + "/32", "dev", BRIDGE, "src", GATEWAY])
+        self.real_guest_routes[server.address] = server.id
+        log.info("real guest %s %s at %s: routed through %s", server.id, printable(server.name), server.address,
+                 BRIDGE)
 
     def poll_servers(self):
         """Nova's servers, kept current at little cost to Nova: a full list at start and every
@@ -965,7 +1405,8 @@ class Daemon:
                     stray.shutdown("not ACTIVE")
         if time.monotonic() - self.last_route_sweep > ROUTE_SWEEP_INTERVAL:
             self.last_route_sweep = time.monotonic()
-            keep = {d.address for d in self.desktops.values()} | {s.address for s in wanted.values()}
+            keep = {d.address for d in self.desktops.values()} | {s.address for s in wanted.values()} \
+                | set(self.real_guest_routes)
             for route in ip_json("-4", "route", "show", "dev", BRIDGE):
                 destination = route.get("dst", "")
                 if destination and "/" not in destination and destination not in keep:

@@ -1,9 +1,11 @@
 """An ML2 mechanism driver that binds every port on a flat segment without an L2 agent.
 
 The test bed runs the real neutron-server (ML2, IPAM, security groups, quotas) but no
-Open vSwitch or Linux bridge agent: there is nothing to plug, because Nova's fake virt driver
-starts no real guest. Without a driver that binds, every port would end up
-``binding_failed`` and Nova would refuse to boot.
+Open vSwitch or Linux bridge agent. On the fake-driver hosts there is nothing to plug: Nova's
+fake virt driver starts no real guest. On the QEMU host (heps-compute-qemu) the libvirt driver
+plugs the guest's tap into heps-br0, the bridge the bed owns, so that port is bound as a Linux
+bridge port naming it. Without a driver that binds, every port would end up ``binding_failed``
+and Nova would refuse to boot.
 """
 from neutron_lib.api.definitions import portbindings
 from neutron_lib import constants
@@ -18,6 +20,10 @@ from sqlalchemy import orm
 from neutron.db.models import port_forwarding  # noqa: F401
 
 
+QEMU_HOST = "heps-compute-qemu"
+BRIDGE = "heps-br0"
+
+
 class BindAnyPortDriver(api.MechanismDriver):
 
     def initialize(self):
@@ -29,7 +35,15 @@ class BindAnyPortDriver(api.MechanismDriver):
 
     def bind_port(self, context):
         for segment in context.segments_to_bind:
-            if segment[api.NETWORK_TYPE] == constants.TYPE_FLAT:
+            if segment[api.NETWORK_TYPE] != constants.TYPE_FLAT:
+                continue
+            if context.host == QEMU_HOST:
+                # port_filter False: no agent enforces the port's security groups on a real guest.
+                context.set_binding(segment[api.ID], portbindings.VIF_TYPE_BRIDGE,
+                                    {portbindings.VIF_DETAILS_BRIDGE_NAME: BRIDGE,
+                                     portbindings.CAP_PORT_FILTER: False},
+                                    status=constants.PORT_STATUS_ACTIVE)
+            else:
                 context.set_binding(segment[api.ID], portbindings.VIF_TYPE_OTHER, {},
                                     status=constants.PORT_STATUS_ACTIVE)
-                return
+            return
