@@ -42,7 +42,9 @@ import org.opentest4j.TestAbortedException;
  *     and {@code second}, each with a VNC desktop;</li>
  * <li>experiment {@code E2E-<run>-W} at a beamline whose image is Windows (when the bed has
  *     one), member {@code windows} with an RDP desktop;</li>
- * <li>{@code withoutDesktop}, a user in no experiment.</li>
+ * <li>{@code withoutDesktop}, a user in no experiment;</li>
+ * <li>{@code colleague}, a user in no experiment, a named user of the Windows desktop (one who may
+ *     open it without owning it).</li>
  * </ul>
  * Desktops are ready when the agent reports them RUNNING with an address and their port answers.
  * A stack that is there but fails to make the data fails the tests (once, for every class).
@@ -61,12 +63,13 @@ final class E2eEnvironment implements ExtensionContext.Store.CloseableResource {
     final DesktopUser second;
     final Optional<DesktopUser> windows;
     final String withoutDesktop;
+    final String colleague;
     private final PortalTokenIssuer issuer;
     private final List<ExperimentRequest> experiments;
 
     private E2eEnvironment(GuacamoleStack guacamole, DemoStack demo, CloudProvider cloud, String run, DesktopUser linux,
-            DesktopUser second, Optional<DesktopUser> windows, String withoutDesktop, PortalTokenIssuer issuer,
-            List<ExperimentRequest> experiments) {
+            DesktopUser second, Optional<DesktopUser> windows, String withoutDesktop, String colleague,
+            PortalTokenIssuer issuer, List<ExperimentRequest> experiments) {
         this.guacamole = guacamole;
         this.demo = demo;
         this.cloud = cloud;
@@ -75,6 +78,7 @@ final class E2eEnvironment implements ExtensionContext.Store.CloseableResource {
         this.second = second;
         this.windows = windows;
         this.withoutDesktop = withoutDesktop;
+        this.colleague = colleague;
         this.issuer = issuer;
         this.experiments = experiments;
     }
@@ -170,7 +174,7 @@ final class E2eEnvironment implements ExtensionContext.Store.CloseableResource {
             if (made != null) {
                 made.close();
             } else {
-                new E2eEnvironment(null, demo, null, null, null, null, Optional.empty(), null, null, applied).close();
+                new E2eEnvironment(null, demo, null, null, null, null, Optional.empty(), null, null, null, applied).close();
             }
         }
     }
@@ -216,16 +220,23 @@ final class E2eEnvironment implements ExtensionContext.Store.CloseableResource {
         awaitPort(linux);
         awaitPort(second);
         windows.ifPresent(E2eEnvironment::awaitPort);
+        windows.ifPresent(owner -> {
+            agent.addNamedUser(owner.proposalId(), owner.username(), prefix + "c");
+            awaitTag(cloud, owner.serverId(), "heps-user:" + prefix + "c");
+            if (demo.credentialToken().isPresent()) {
+                awaitSignInReady(agent, owner);
+            }
+        });
 
         PortalTokenIssuer.LoadedKey key = PortalTokenIssuer.load(demo.portalKey());
         PortalTokenIssuer issuer = new PortalTokenIssuer(key.key(), key.keyId() != null ? key.keyId() : demo.portalKeyId(),
                 Clock.systemUTC());
-        return new E2eEnvironment(guacamole, demo, cloud, run, linux, second, windows, prefix + "n", issuer,
-                List.copyOf(applied));
+        return new E2eEnvironment(guacamole, demo, cloud, run, linux, second, windows, prefix + "n", prefix + "c",
+                issuer, List.copyOf(applied));
     }
 
     /** The first beamline whose current image is (or is not) a Windows image. */
-    private static Optional<String> beamlineFor(CloudProvider cloud, List<String> beamlines, boolean windows) {
+    static Optional<String> beamlineFor(CloudProvider cloud, List<String> beamlines, boolean windows) {
         for (String beamline : beamlines) {
             Optional<CloudImage> image = CurrentImageRule.current(beamline,
                     cloud.listImages(Map.of(ImageProperties.BEAMLINE, beamline)));
@@ -237,7 +248,7 @@ final class E2eEnvironment implements ExtensionContext.Store.CloseableResource {
         return Optional.empty();
     }
 
-    private static List<AgentDesktop> awaitRunning(AgentApiClient agent, ExperimentRequest experiment) {
+    static List<AgentDesktop> awaitRunning(AgentApiClient agent, ExperimentRequest experiment) {
         return agent.awaitDesktops(experiment.proposalId(), desktops -> desktops.size() == experiment.members().size()
                 && desktops.stream().allMatch(AgentDesktop::isRunningWithAddress), DESKTOPS_READY);
     }
@@ -246,6 +257,60 @@ final class E2eEnvironment implements ExtensionContext.Store.CloseableResource {
         AgentDesktop desktop = desktops.stream().filter(d -> d.username().equals(username)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the agent lists no desktop of " + username + ": " + desktops));
         return new DesktopUser(username, desktop.proposalId(), desktop.serverId(), desktop.address(), protocol);
+    }
+
+    /**
+     * What the owner of a desktop sees once it opens: with RDP single sign-on (a demo with the
+     * Samba AD test bed) the owner's Windows session, in the colour of the uid and gid the agent gave
+     * them; otherwise the desktop's identity colour (the Linux screen, or xrdp's login screen).
+     */
+    java.awt.Color ownersScreen(DesktopUser user) {
+        if (!"rdp".equals(user.protocol()) || demo.credentialToken().isEmpty()) {
+            return user.identityColour();
+        }
+        com.fasterxml.jackson.databind.JsonNode account = demo.agent().account(user.username()).orElseThrow();
+        return cn.ac.ihep.heps.testsupport.openstack.DesktopIdentity.sessionColourOf(user.serverId(),
+                account.get("uidNumber").asInt(), account.get("gidNumber").asInt());
+    }
+
+    /**
+     * With single sign-on, the Windows desktop is ready for its owner once the agent made the
+     * owner's AD account and the guest joined the domain and signs users in (xrdp-sesman runs).
+     */
+    private static void awaitSignInReady(AgentApiClient agent, DesktopUser owner) {
+        Path guest = OpenStackTestBed.find().desktopState(owner.serverId());
+        long deadline = System.nanoTime() + PORT_READY.toNanos();
+        while (!(agent.account(owner.username()).map(a -> "ok".equals(a.path("state").asText())).orElse(false)
+                && Files.isRegularFile(guest.resolve("root/etc/heps/machine-account.json"))
+                && Files.isRegularFile(guest.resolve("run/sesman.pid")))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the Windows desktop of " + owner.username() + " is not ready for single "
+                        + "sign-on after " + PORT_READY + ": its AD account (GET /v1/accounts), or the guest's domain "
+                        + "join (" + guest + ", log/join.log, log/sesman.log)");
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", interrupted);
+            }
+        }
+    }
+
+    /** Waits until the agent's reconcile pass has tagged the server (a named user's access). */
+    private static void awaitTag(CloudProvider cloud, String serverId, String tag) {
+        long deadline = System.nanoTime() + PORT_READY.toNanos();
+        while (!cloud.findServer(serverId).map(server -> server.tags().contains(tag)).orElse(false)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the agent did not tag " + serverId + " " + tag + " within " + PORT_READY);
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", interrupted);
+            }
+        }
     }
 
     /** Waits until the desktop's VNC or RDP port accepts a connection (the guest enrolled and started it). */

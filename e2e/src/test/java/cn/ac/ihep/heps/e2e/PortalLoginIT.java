@@ -3,6 +3,7 @@ package cn.ac.ihep.heps.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.testsupport.guacamole.web.ApiResult;
 import cn.ac.ihep.heps.testsupport.guacamole.web.AuthenticatedSession;
 import cn.ac.ihep.heps.testsupport.guacamole.web.Connection;
@@ -24,12 +25,19 @@ class PortalLoginIT {
         env.windows.ifPresent(windows -> assertOffered(env, windows, Set.of(windows.serverId()), "rdp"));
     }
 
+    /**
+     * Desktops are personal unless the experiment asks otherwise: a member whose token names the
+     * experiment group is still not offered another member's desktop, nor can open it.
+     */
     @Test
-    void aMemberWhoseTokenNamesTheExperimentGroupIsOfferedTheGroupsDesktops(E2eEnvironment env) {
+    void aMemberOfTheExperimentGroupIsNotOfferedAnotherMembersPersonalDesktop(E2eEnvironment env) {
         AuthenticatedSession session = DesktopScreens.login(env, env.linux.username(), env.linux.proposalId());
         Map<String, Connection> connections = env.guacamole.web().connections(session.authToken(), DesktopScreens.RESOLVER)
                 .orThrow();
-        assertEquals(Set.of(env.linux.serverId(), env.second.serverId()), connections.keySet());
+        assertEquals(Set.of(env.linux.serverId()), connections.keySet());
+        CloudServer other = env.cloud.findServer(env.second.serverId()).orElseThrow();
+        assertTrue(other.tags().stream().noneMatch(tag -> tag.startsWith("heps-group:")),
+                () -> "the agent tagged " + env.second.username() + "'s personal desktop for the group: " + other.tags());
     }
 
     @Test
