@@ -26,8 +26,12 @@ record ComposeFile(Path directory, Map<String, Service> services, Map<String, Pa
     record SecretMount(String source, String target) {
     }
 
+    /**
+     * @param runsOnce {@code restart: "no"}: a step that runs to completion before others start
+     *     (they wait for it with {@code condition: service_completed_successfully})
+     */
     record Service(String name, String image, Map<String, String> environment, List<SecretMount> secrets,
-            List<String> volumes, boolean hasHealthCheck) {
+            List<String> volumes, boolean hasHealthCheck, boolean runsOnce) {
 
         /** The value with {@code ${VAR:-default}} replaced by its default, as with an empty {@code .env}. */
         Optional<String> resolved(String variable) {
@@ -106,7 +110,9 @@ record ComposeFile(Path directory, Map<String, Service> services, Map<String, Pa
         boolean healthCheck = definition.get("healthcheck") instanceof Map<?, ?> check
                 && !Boolean.TRUE.equals(check.get("disable")) && check.get("test") != null;
         Object image = definition.get("image");
-        return new Service(name, image == null ? "" : image.toString(), environment, secrets, volumes, healthCheck);
+        boolean runsOnce = "no".equals(String.valueOf(definition.get("restart")));
+        return new Service(name, image == null ? "" : image.toString(), environment, secrets, volumes, healthCheck,
+                runsOnce);
     }
 
     @SuppressWarnings("unchecked")

@@ -102,8 +102,9 @@ final class DeploymentCheck {
         return value.group(1).trim();
     }
 
+    /** A service that runs once to completion is waited for by its exit, not its health. */
     private void checkEveryServiceHasHealthCheck() {
-        compose.services().values().stream().filter(s -> !s.hasHealthCheck()).forEach(s ->
+        compose.services().values().stream().filter(s -> !s.hasHealthCheck() && !s.runsOnce()).forEach(s ->
                 problems.add("Service \"" + s.name() + "\" has no health check"));
     }
 

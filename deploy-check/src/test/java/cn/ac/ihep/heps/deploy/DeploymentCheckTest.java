@@ -214,6 +214,16 @@ class DeploymentCheckTest {
     }
 
     @Test
+    void aStepThatRunsOnceNeedsNoHealthCheckAServiceThatStaysDoes() throws IOException {
+        String step = "secrets:";
+        List<String> problems = check(GOOD_COMPOSE.replace("secrets:\n  guacamole-properties:",
+                "  recordings-init:\n    image: busybox\n    restart: \"no\"\n    entrypoint: [\"true\"]\n"
+                        + "  sidecar:\n    image: busybox\n    restart: unless-stopped\n" + step
+                        + "\n  guacamole-properties:"));
+        assertEquals(List.of("Service \"sidecar\" has no health check"), problems);
+    }
+
+    @Test
     void extensionOrderBanAndJarNamesAreChecked() throws IOException {
         List<String> problems = check(GOOD_COMPOSE
                 .replace("\"ban, heps-auth, heps-vm-resolver, *\"", "\"heps-auth, ban, heps-resolver, *\"")

@@ -24,8 +24,8 @@ record LocalStackEnvironment(Map<String, String> variables) {
 
     /** The variables both must agree on: ours, and the Guacamole features compose turns on. */
     static boolean compared(String name) {
-        return name.startsWith("HEPS_") || name.startsWith("BAN_") || name.equals("EXTENSION_PRIORITY")
-                || name.equals("REMOTE_IP_VALVE_ENABLED");
+        return name.startsWith("HEPS_") || name.startsWith("BAN_") || name.startsWith("RECORDING_")
+                || name.equals("EXTENSION_PRIORITY") || name.equals("REMOTE_IP_VALVE_ENABLED");
     }
 
     static LocalStackEnvironment read(Path file) throws IOException {

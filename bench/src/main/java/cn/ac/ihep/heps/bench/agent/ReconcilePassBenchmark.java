@@ -76,7 +76,8 @@ public final class ReconcilePassBenchmark {
             String proposal = "BENCH-" + database.substring(11);
             AgentConfiguration configuration = AgentConfiguration.of(Map.of(
                     "database-url", SERVER + database, "database-user", "postgres", "beamlines", beamline,
-                    "agent-id", "bench", "vnc-site-secret", "a-site-secret-of-at-least-16-bytes"));
+                    "agent-id", "bench", "vnc-site-secret", "a-site-secret-of-at-least-16-bytes",
+                    "guacd-cidrs", "10.42.0.1/32"));
             AgentContext context = new AgentContext(configuration, CloudProviders::fromEnvironment, Clock.systemUTC());
             List<String> members = new ArrayList<>();
             for (int i = 0; i < size; i++) {

@@ -34,15 +34,26 @@ import java.util.UUID;
  *
  * <pre>
  * java -cp ... cn.ac.ihep.heps.bench.display.FrameRateBenchmark [--resolutions 1920x1080,3840x2160]
- *     [--fps 60] [--warmup 5] [--seconds 20] [--rounds 1] [--decode] [--keep-logs] [--out bench/target/frame-rate.md]
+ *     [--fps 60] [--warmup 5] [--seconds 20] [--rounds 1] [--decode] [--recording]
+ *     [--image-types image/jpeg,image/png,image/webp] [--keep-logs] [--out bench/target/frame-rate.md]
  * </pre>
+ *
+ * <p>{@code --recording} compares the resolver's defaults unrecorded and recorded (guacd writing
+ * the session's recording as the resolver has it do), each round both, and says how fast the
+ * recording grew.
  */
 public final class FrameRateBenchmark {
 
     private static final String SECRET = "frame-rate-benchmark-site-secret";
 
-    /** One parameter set: a name and the site properties the resolver reads (empty: not the resolver). */
-    record Profile(String name, boolean resolver, Map<String, String> siteProperties) {
+    /**
+     * One parameter set: a name and the site properties the resolver reads (empty: not the
+     * resolver), and whether the session is recorded as the resolver records it.
+     */
+    record Profile(String name, boolean resolver, Map<String, String> siteProperties, boolean recorded) {
+        Profile(String name, boolean resolver, Map<String, String> siteProperties) {
+            this(name, resolver, siteProperties, false);
+        }
     }
 
     static final List<Profile> PROFILES = List.of(
@@ -50,9 +61,18 @@ public final class FrameRateBenchmark {
             new Profile("heps-vm-resolver defaults", true, Map.of()),
             new Profile("heps-vm-resolver, heps-vnc-color-depth 24", true, Map.of("heps-vnc-color-depth", "24")));
 
+    /** What Guacamole's front end advertises in a browser that draws WebP (Chromium, Firefox). */
+    static final List<String> BROWSER_IMAGE_TYPES = List.of("image/jpeg", "image/png", "image/webp");
+
+    /** {@code --recording}: the resolver's defaults unrecorded and recorded, alternately. */
+    static final List<Profile> RECORDING_PROFILES = List.of(
+            new Profile("heps-vm-resolver defaults", true, Map.of()),
+            new Profile("heps-vm-resolver defaults, recorded", true, Map.of(), true));
+
+    /** @param recordedBytesPerSecond how fast the recording grew; 0 for an unrecorded session */
     record Result(String resolution, Profile profile, String parameters, double painted, double delivered, double share,
             double framesAtSourcePerFrame, double guacdCpu, double x11vncCpu, double tomcatCpu, double clientCpu,
-            long firstFrameMillis, Map<String, Long> images) {
+            long firstFrameMillis, Map<String, Long> images, double recordedBytesPerSecond) {
     }
 
     private FrameRateBenchmark() {
@@ -63,16 +83,22 @@ public final class FrameRateBenchmark {
                 "warmup", "5", "seconds", "20", "rounds", "1", "out", "bench/target/frame-rate.md"));
         boolean decode = false;
         boolean keepLogs = false;
+        List<Profile> profiles = PROFILES;
+        List<String> imageTypes = BROWSER_IMAGE_TYPES;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--decode")) {
                 decode = true;
+            } else if (args[i].equals("--recording")) {
+                profiles = RECORDING_PROFILES;
+            } else if (args[i].equals("--image-types") && i + 1 < args.length) {
+                imageTypes = List.of(args[++i].split(","));
             } else if (args[i].equals("--keep-logs")) {
                 keepLogs = true;
             } else if (args[i].startsWith("--") && i + 1 < args.length && options.containsKey(args[i].substring(2))) {
                 options.put(args[i].substring(2), args[++i]);
             } else {
                 System.err.println("usage: FrameRateBenchmark [--resolutions WxH,...] [--fps N] [--warmup S] [--seconds S] "
-                        + "[--rounds N] [--decode] [--keep-logs] [--out FILE]");
+                        + "[--rounds N] [--decode] [--recording] [--image-types T,...] [--keep-logs] [--out FILE]");
                 System.exit(2);
             }
         }
@@ -110,9 +136,14 @@ public final class FrameRateBenchmark {
                 String resolution = wh[0] + "x" + wh[1];
                 int port = ChildProcess.freePort();
                 ports.put(resolution, port);
-                for (Profile profile : PROFILES) {
+                for (Profile profile : profiles) {
+                    Path recordings = recordingDirectory(work, profile, resolution);
+                    if (recordings != null) {
+                        // As the resolver makes the desktop's directory; guacd makes the last level.
+                        Files.createDirectories(recordings.getParent());
+                    }
                     Map<String, String> set = profile.resolver()
-                            ? VncProfiles.resolver("127.0.0.1", port, SECRET, serverId, profile.siteProperties())
+                            ? VncProfiles.resolver("127.0.0.1", port, SECRET, serverId, profile.siteProperties(), recordings)
                             : VncProfiles.guacamoleDefaults("127.0.0.1", port, SECRET, serverId);
                     parameters.put(connectionName(profile, resolution), set);
                     builder.connection(connectionName(profile, resolution), "vnc", set);
@@ -127,10 +158,11 @@ public final class FrameRateBenchmark {
                         double alone = paintedAlone(desktop, Duration.ofSeconds(5));
                         System.err.printf(Locale.ROOT, "%s: the painter alone paints %.1f frames/s%n", resolution, alone);
                         for (int round = 0; round < rounds; round++) {
-                            for (Profile profile : PROFILES) {
+                            for (Profile profile : profiles) {
                                 String name = connectionName(profile, resolution);
-                                Result result = measure(stock, tunnels, guacd, desktop, name, profile,
-                                        VncProfiles.describe(parameters.get(name)), warmup, measure);
+                                Result result = measure(stock, tunnels, guacd, desktop, name, profile, imageTypes,
+                                        VncProfiles.describe(parameters.get(name)), warmup, measure,
+                                        recordingDirectory(work, profile, resolution));
                                 results.add(result);
                                 System.err.println(line(result));
                             }
@@ -139,7 +171,7 @@ public final class FrameRateBenchmark {
                 }
             }
         }
-        String report = report(results, fps, warmup, measure, decode);
+        String report = report(results, fps, warmup, measure, decode, imageTypes);
         System.out.println(report);
         Path out = Path.of(options.get("out"));
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -155,6 +187,23 @@ public final class FrameRateBenchmark {
         return profile.name() + " @ " + resolution;
     }
 
+    /** Where a recorded profile's sessions go (the resolver's layout: server id, day); null when unrecorded. */
+    private static Path recordingDirectory(Path work, Profile profile, String resolution) {
+        return profile.recorded() ? work.resolve("recordings").resolve("bench-" + resolution).resolve("day") : null;
+    }
+
+    /** Bytes under the directory (guacd appends .1, .2, … to a recording name that exists). */
+    private static long bytesUnder(Path directory) {
+        if (directory == null || !Files.isDirectory(directory)) {
+            return 0;
+        }
+        try (var files = Files.list(directory)) {
+            return files.mapToLong(file -> file.toFile().length()).sum();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     private static double paintedAlone(LocalDesktop desktop, Duration window) {
         LocalDesktop.Painted before = desktop.painted();
         ChildProcess.sleep(window.toMillis());
@@ -163,11 +212,12 @@ public final class FrameRateBenchmark {
     }
 
     private static Result measure(StockGuacamole stock, TunnelClient tunnels, OwnGuacd guacd, LocalDesktop desktop,
-            String connection, Profile profile, String parameters, Duration warmup, Duration window) {
+            String connection, Profile profile, List<String> imageTypes, String parameters, Duration warmup, Duration window, Path recordings) {
         AuthenticatedSession session = stock.web().createToken(Map.of("username", "bench", "password", "bench")).orThrow();
         Instant opened = Instant.now();
         try (TunnelSession tunnel = tunnels.open(session.authToken(),
-                TunnelParameters.connection(session.dataSource(), connection).withSize(desktop.width, desktop.height))) {
+                TunnelParameters.connection(session.dataSource(), connection).withSize(desktop.width, desktop.height)
+                        .withImageTypes(imageTypes))) {
             FrameWait first = tunnel.awaitFirstFrame(Duration.ofSeconds(30));
             if (!first.arrived()) {
                 throw new IllegalStateException(connection + ": no first frame: " + first);
@@ -186,8 +236,10 @@ public final class FrameRateBenchmark {
             long vncBefore = CpuTime.ticks(desktop.x11vncPid());
             long tomcatBefore = CpuTime.ticks(stock.pid());
             long clientBefore = CpuTime.ticks(ProcessHandle.current().pid());
+            long recordedBefore = bytesUnder(recordings);
             ChildProcess.sleep(window.toMillis());
             long end = System.nanoTime();
+            long recordedAfter = bytesUnder(recordings);
             LocalDesktop.Painted paintedAfter = desktop.painted();
             long frames = tunnel.frames().count() - framesBefore;
             long source = tunnel.frames().framesAtSource() - sourceBefore;
@@ -204,7 +256,7 @@ public final class FrameRateBenchmark {
                     CpuTime.percentOfCore(vncBefore, CpuTime.ticks(desktop.x11vncPid()), end - start),
                     CpuTime.percentOfCore(tomcatBefore, CpuTime.ticks(stock.pid()), end - start),
                     CpuTime.percentOfCore(clientBefore, CpuTime.ticks(ProcessHandle.current().pid()), end - start),
-                    firstFrameMillis, tunnel.display().imagesByType());
+                    firstFrameMillis, tunnel.display().imagesByType(), (recordedAfter - recordedBefore) / seconds);
         } finally {
             ChildProcess.sleep(2000); // let guacd's session process exit before the next one starts
         }
@@ -212,25 +264,28 @@ public final class FrameRateBenchmark {
 
     private static String line(Result r) {
         return String.format(Locale.ROOT, "%s | %s | painted %.1f/s | delivered %.1f/s | %.0f %% | guacd %.0f %% | x11vnc %.0f %%"
-                        + " | Tomcat %.0f %% | client %.0f %% | first frame %d ms | %s | load %s", r.resolution(), r.profile().name(),
-                r.painted(), r.delivered(), r.share() * 100, r.guacdCpu(), r.x11vncCpu(), r.tomcatCpu(), r.clientCpu(),
-                r.firstFrameMillis(), r.images(), loadAverage());
+                        + " | Tomcat %.0f %% | client %.0f %% | first frame %d ms | %s | recorded %.2f MB/s | load %s",
+                r.resolution(), r.profile().name(), r.painted(), r.delivered(), r.share() * 100, r.guacdCpu(), r.x11vncCpu(),
+                r.tomcatCpu(), r.clientCpu(), r.firstFrameMillis(), r.images(), r.recordedBytesPerSecond() / 1e6, loadAverage());
     }
 
-    private static String report(List<Result> results, int fps, Duration warmup, Duration window, boolean decode) {
+    private static String report(List<Result> results, int fps, Duration warmup, Duration window, boolean decode,
+            List<String> imageTypes) {
         StringBuilder out = new StringBuilder()
                 .append("# Frame rate through the WebSocket tunnel\n\n")
                 .append(String.format(Locale.ROOT, "A full-screen repaint asked for at %d Hz, %d s measured after %d s of warm-up; "
-                        + "every sync acknowledged at once; images %s. CPU in %% of one core, over the measured window.%n%n",
-                        fps, window.toSeconds(), warmup.toSeconds(), decode ? "decoded" : "counted, not decoded"))
+                        + "every sync acknowledged at once; the client advertises %s; images %s. CPU in %% of one core, "
+                        + "over the measured window.%n%n", fps, window.toSeconds(), warmup.toSeconds(),
+                        String.join(", ", imageTypes), decode ? "decoded" : "counted, not decoded"))
                 .append("| resolution | VNC parameters | guacd parameters | painted frames/s | delivered frames/s | share of painted "
-                        + "| guacd CPU (session) | x11vnc CPU | Tomcat CPU | client CPU | first frame | images |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                        + "| guacd CPU (session) | x11vnc CPU | Tomcat CPU | client CPU | first frame | images | recording written |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
             out.append(String.format(Locale.ROOT,
-                    "| %s | %s | %s | %.1f | %.1f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %d ms | %s |%n",
+                    "| %s | %s | %s | %.1f | %.1f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %d ms | %s | %s |%n",
                     r.resolution(), r.profile().name(), r.parameters(), r.painted(), r.delivered(), r.share() * 100,
-                    r.guacdCpu(), r.x11vncCpu(), r.tomcatCpu(), r.clientCpu(), r.firstFrameMillis(), r.images()));
+                    r.guacdCpu(), r.x11vncCpu(), r.tomcatCpu(), r.clientCpu(), r.firstFrameMillis(), r.images(),
+                    r.profile().recorded() ? String.format(Locale.ROOT, "%.2f MB/s", r.recordedBytesPerSecond() / 1e6) : "–"));
         }
         out.append("\nLoad average of the machine at the end: ").append(loadAverage())
                 .append(" (").append(Runtime.getRuntime().availableProcessors()).append(" processors).\n");

@@ -7,9 +7,14 @@ import cn.ac.ihep.heps.common.desktop.VncPasswordDerivation;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
+import cn.ac.ihep.heps.guacamole.resolver.recording.RecordedSession;
+import cn.ac.ihep.heps.guacamole.resolver.recording.SessionRecord;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.guacamole.GuacamoleException;
 
 /**
@@ -30,15 +35,28 @@ final class VncProfiles {
     /** What the resolver would send guacd for this desktop, given these site properties (heps-vnc-*). */
     static Map<String, String> resolver(String address, int port, String siteSecret, String serverId,
             Map<String, String> siteProperties) {
+        return resolver(address, port, siteSecret, serverId, siteProperties, null);
+    }
+
+    /**
+     * The same for a recorded session whose recording goes into {@code recordingDirectory} (the
+     * resolver's parameters for it: recording-path, recording-name, create-recording-path).
+     */
+    static Map<String, String> resolver(String address, int port, String siteSecret, String serverId,
+            Map<String, String> siteProperties, Path recordingDirectory) {
         BenchEnvironment environment = new BenchEnvironment()
                 .set("heps-vnc-secret", siteSecret)
                 .set("heps-vnc-port", Integer.toString(port));
+        if (recordingDirectory != null) {
+            environment.set("heps-recording-path", recordingDirectory.getParent().getParent().toString());
+        }
         siteProperties.forEach(environment::set);
+        Desktop desktop = new Desktop(serverId, "bench", ServerState.ACTIVE, DesktopProtocol.VNC, address, Set.of());
+        RecordedSession recorded = recordingDirectory == null ? null : new RecordedSession(new SessionRecord(
+                UUID.randomUUID(), serverId, "bench", "bench", null, Instant.now(), null), recordingDirectory);
         try {
             return Map.copyOf(new ConnectionProfileFactory(new ConfigurationService(environment))
-                    .configurationFor(new Desktop(serverId, "bench", ServerState.ACTIVE, DesktopProtocol.VNC, address, Set.of()),
-                            "bench")
-                    .getParameters());
+                    .configurationFor(desktop, "bench", recorded).getParameters());
         } catch (GuacamoleException e) {
             throw new IllegalStateException("the resolver refuses the profile: " + e.getMessage(), e);
         }
@@ -59,6 +77,10 @@ final class VncProfiles {
         shown.remove("password");
         shown.remove("hostname");
         shown.remove("port");
+        if (shown.containsKey("recording-path")) {
+            shown.put("recording-path", "…");
+            shown.put("recording-name", "…");
+        }
         return shown.isEmpty() ? "(none)" : shown.toString();
     }
 }

@@ -3,12 +3,16 @@ package cn.ac.ihep.heps.bench.resolver;
 import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudSecurityGroup;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.CloudUnavailableException;
 import cn.ac.ihep.heps.common.cloud.GpuInventory;
+import cn.ac.ihep.heps.common.cloud.ImageUpload;
+import cn.ac.ihep.heps.common.cloud.SecurityGroupRule;
 import cn.ac.ihep.heps.common.cloud.ServerQuery;
 import cn.ac.ihep.heps.common.cloud.ServerRequest;
 import cn.ac.ihep.heps.common.cloud.ServerState;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,12 +117,22 @@ final class SimulatedNova implements CloudProvider {
     @Override public void unpauseServer(String serverId) { throw notUsed(); }
     @Override public void deleteServer(String serverId) { throw notUsed(); }
     @Override public void setServerMetadata(String serverId, Map<String, String> metadata) { throw notUsed(); }
+    @Override public void setServerTags(String serverId, Set<String> tags) { throw notUsed(); }
+    @Override public void rebootServer(String serverId) { throw notUsed(); }
     @Override public String consoleOutput(String serverId, int lines) { throw notUsed(); }
     @Override public String createSnapshot(String serverId, String imageName) { throw notUsed(); }
     @Override public List<CloudImage> listImages(Map<String, String> propertyFilter) { throw notUsed(); }
     @Override public void updateImageProperties(String imageId, Map<String, String> properties) { throw notUsed(); }
     @Override public void deleteImage(String imageId) { throw notUsed(); }
+    @Override public CloudImage uploadImage(ImageUpload image, Path data, Duration timeout) { throw notUsed(); }
     @Override public List<CloudFlavor> listFlavors() { throw notUsed(); }
     @Override public Optional<CloudFlavor> findFlavor(String idOrName) { throw notUsed(); }
     @Override public List<GpuInventory> gpuInventory() { throw notUsed(); }
+    @Override public List<CloudSecurityGroup> findSecurityGroups(String name) { throw notUsed(); }
+    @Override public CloudSecurityGroup createSecurityGroup(String name, String description) { throw notUsed(); }
+    @Override public void deleteSecurityGroup(String groupId) { throw notUsed(); }
+    @Override public SecurityGroupRule addSecurityGroupRule(String groupId, SecurityGroupRule rule) { throw notUsed(); }
+    @Override public void deleteSecurityGroupRule(String ruleId) { throw notUsed(); }
+    @Override public void addServerSecurityGroup(String serverId, String group) { throw notUsed(); }
+    @Override public void removeServerSecurityGroup(String serverId, String group) { throw notUsed(); }
 }
