@@ -158,10 +158,11 @@ class DesktopActivityTest {
                 guacd.awaitHandshake(Duration.ofSeconds(5));
             }
             // The agent's timeout is 2 s: a login or a session that waited on it would take that long.
-            assertTrue(slowest < Duration.ofMillis(500).toNanos(), "slowest login and connect: " + slowest / 1_000_000 + " ms");
+            // The bounds leave room for a loaded machine and stay below it.
+            assertTrue(slowest < Duration.ofMillis(1500).toNanos(), "slowest login and connect: " + slowest / 1_000_000 + " ms");
             long closeStarted = System.nanoTime();
             tunnels.get(0).close();
-            assertTrue(System.nanoTime() - closeStarted < Duration.ofMillis(200).toNanos());
+            assertTrue(System.nanoTime() - closeStarted < Duration.ofMillis(1000).toNanos());
 
             // Reports time out after heps-agent-timeout and keep their events, four at most.
             long reportStarted = System.nanoTime();
