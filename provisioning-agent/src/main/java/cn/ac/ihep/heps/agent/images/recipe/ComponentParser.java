@@ -45,6 +45,7 @@ final class ComponentParser {
                 Optional<String> inputName = input.requiredString("name");
                 boolean required = input.optionalBoolean("required", true);
                 boolean secret = input.optionalBoolean("secret", false);
+                boolean siteProvided = input.optionalBoolean("site_provided", false);
                 String defaultValue = input.value("default").flatMap(v -> source.scalar(v, input.path("default"))).orElse(null);
                 String description = input.optionalString("description").orElse("");
                 inputName.ifPresent(value -> {
@@ -58,7 +59,12 @@ final class ComponentParser {
                         if (secret && defaultValue != null) {
                             source.problem(at, input.path("default"), "secret input '" + value + "' must not have a default");
                         }
-                        inputs.add(new InputDeclaration(value, description, required, defaultValue, secret));
+                        // A default would stand in for the site's value, so the component would never be skipped.
+                        if (siteProvided && defaultValue != null) {
+                            source.problem(input.value("default").orElseThrow(), input.path("default"), "site-provided input '" + value
+                                    + "' must not have a default: only the site can give its value");
+                        }
+                        inputs.add(new InputDeclaration(value, description, required, defaultValue, secret, siteProvided));
                     }
                 });
             });

@@ -42,6 +42,8 @@ public final class RecipeJsonSchema {
         inputProperties.putObject("required").put("type", "boolean");
         inputProperties.set("default", string(null, null));
         inputProperties.putObject("secret").put("type", "boolean");
+        inputProperties.putObject("site_provided").put("type", "boolean").put("description",
+                "Only the site can give it (installer, licence server, mirror); unset, the component is skipped. No default.");
         defs.set("input", input);
         ObjectNode platform = object(RecipeSchema.PLATFORM_FIELDS, List.of("steps", "check"));
         ObjectNode platformProperties = (ObjectNode) platform.get("properties");

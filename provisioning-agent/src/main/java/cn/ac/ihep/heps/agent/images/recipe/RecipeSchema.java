@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 public final class RecipeSchema {
 
     public static final List<String> COMPONENT_FIELDS = List.of("name", "version", "description", "inputs", "platforms");
-    public static final List<String> INPUT_FIELDS = List.of("name", "description", "required", "default", "secret");
+    public static final List<String> INPUT_FIELDS = List.of("name", "description", "required", "default", "secret", "site_provided");
     public static final List<String> PLATFORM_NAMES = List.of("linux", "windows");
     public static final List<String> PLATFORM_FIELDS = List.of("version", "inputs", "steps", "check");
     public static final List<String> STEP_FIELDS = List.of("name", "run");
