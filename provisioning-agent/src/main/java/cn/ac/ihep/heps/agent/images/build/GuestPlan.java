@@ -6,6 +6,7 @@ import cn.ac.ihep.heps.agent.images.recipe.InputResolver.ResolvedInputs;
 import cn.ac.ihep.heps.agent.images.recipe.OsFamily;
 import cn.ac.ihep.heps.agent.images.recipe.PlatformRecipe;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
+import cn.ac.ihep.heps.agent.images.recipe.ResolvedBeamline;
 import cn.ac.ihep.heps.agent.images.recipe.Step;
 import java.net.URI;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ import java.util.Set;
 
 /**
  * What one guest runs: in the {@code build} phase every component's steps and then every
- * check; in the {@code validate} phase (a boot of the finished image) the checks only.
+ * check; in the {@code validate} phase (a boot of the finished image) the checks only. Components
+ * skipped for want of a site-provided input are neither installed nor checked.
  * A package proxy, when the site has one, serves the guest's package downloads during the run only.
  */
 public record GuestPlan(
@@ -51,18 +53,17 @@ public record GuestPlan(
     }
 
     public static GuestPlan of(String buildId, String phase, BeamlineRecipe beamline, RecipeLibrary library,
-            List<ResolvedInputs> inputs, Optional<SignalCredential> signalCredential) {
+            ResolvedBeamline inputs, Optional<SignalCredential> signalCredential) {
+        if (!inputs.beamline().equals(beamline.id())) {
+            throw new IllegalArgumentException("Inputs of beamline " + inputs.beamline() + " given for " + beamline.id());
+        }
         List<GuestComponent> components = new ArrayList<>();
-        for (int i = 0; i < beamline.components().size(); i++) {
-            Component component = library.component(beamline.components().get(i).name());
+        for (ResolvedInputs resolved : inputs.installed()) {
+            Component component = library.component(resolved.component());
             PlatformRecipe platform = component.platform(beamline.os()).orElseThrow();
             List<GuestStep> steps = new ArrayList<>();
             for (Step step : platform.steps()) {
                 steps.add(new GuestStep(step.name(), step.slug(), step.run()));
-            }
-            ResolvedInputs resolved = inputs.get(i);
-            if (!resolved.component().equals(component.name())) {
-                throw new IllegalArgumentException("Inputs for " + resolved.component() + " given for " + component.name());
             }
             components.add(new GuestComponent(component.name(), component.versionFor(beamline.os()), steps,
                     platform.check(), resolved.values(), resolved.secrets()));

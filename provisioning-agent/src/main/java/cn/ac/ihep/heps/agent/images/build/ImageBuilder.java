@@ -7,9 +7,10 @@ import cn.ac.ihep.heps.agent.images.hash.RecipeFingerprint;
 import cn.ac.ihep.heps.agent.images.hash.RecipeHasher;
 import cn.ac.ihep.heps.agent.images.recipe.BeamlineRecipe;
 import cn.ac.ihep.heps.agent.images.recipe.InputResolver;
-import cn.ac.ihep.heps.agent.images.recipe.InputResolver.ResolvedInputs;
 import cn.ac.ihep.heps.agent.images.recipe.OsFamily;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
+import cn.ac.ihep.heps.agent.images.recipe.ResolvedBeamline;
+import cn.ac.ihep.heps.agent.images.recipe.SkippedComponent;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudFlavor;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
@@ -35,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * Builds one beamline image through the {@link CloudProvider}:
  * <ol>
  *   <li>remove leftovers of dead builds;</li>
- *   <li>boot a builder VM from the pinned base image with user data that installs every component,
- *       runs every check and reports a {@link BuildSignal};</li>
+ *   <li>boot a builder VM from the pinned base image with user data that installs every component
+ *       (but those skipped for want of a site-provided input), runs every check and reports a
+ *       {@link BuildSignal};</li>
  *   <li>wait for the signal (console output, or the {@code heps.build-result} metadata);</li>
  *   <li>stop the VM, snapshot it, wait for the image, delete the VM;</li>
  *   <li>boot the new image with user data that runs the checks again, and wait for that signal;</li>
@@ -86,14 +88,18 @@ public final class ImageBuilder {
         String buildId = newBuildId();
         String id = beamline.id();
         // Resolve everything that can be wrong locally before anything is created in the cloud.
-        List<ResolvedInputs> resolved = inputs.resolve(beamline, library);
-        RecipeFingerprint fingerprint = hasher.fingerprint(beamline, library);
+        ResolvedBeamline resolved = inputs.resolve(beamline, library);
+        RecipeFingerprint fingerprint = hasher.fingerprint(beamline, library, resolved.skippedNames());
         GuestPlan buildPlan = GuestPlan.of(buildId, BuildConventions.PHASE_BUILD, beamline, library, resolved, settings.signalCredential())
                 .withPackageProxy(settings.packageProxy());
         GuestPlan validatePlan = GuestPlan.of(buildId, BuildConventions.PHASE_VALIDATE, beamline, library, resolved, settings.signalCredential())
                 .withPackageProxy(settings.packageProxy());
         String buildUserData = UserDataRenderer.renderChecked(buildPlan);
         String validateUserData = UserDataRenderer.renderChecked(validatePlan);
+
+        for (SkippedComponent skipped : resolved.skipped()) {
+            listener.step(id, skipped.describe());
+        }
 
         LeftoverSweeper.Swept swept = new LeftoverSweeper(cloud, clock).sweep();
         if (!swept.isEmpty()) {
@@ -164,7 +170,7 @@ public final class ImageBuilder {
                 listener.step(id, "image " + imageName + " validated" + (promoted ? " and promoted" : ""));
                 LOG.info("Built image {} ({}) for beamline {} in {}", imageId, imageName, id, Duration.between(started, clock.instant()));
                 return new BuildResult(id, buildId, imageId, imageName, fingerprint.recipeHash(), fingerprint.componentVersions(),
-                        validated.checks(), promoted, Duration.between(started, clock.instant()));
+                        resolved.skipped(), validated.checks(), promoted, Duration.between(started, clock.instant()));
             } catch (RuntimeException e) {
                 listener.step(id, "build failed: removing its VMs and unfinished image");
                 artifacts.removeAll();
@@ -336,6 +342,9 @@ public final class ImageBuilder {
         properties.put(ImageProperties.COMPONENTS, ImageCatalog.toJson(fingerprint.componentVersions()));
         properties.put(ImageProperties.OS_TYPE, beamline.os().wireName());
         properties.put(BuildImageProperties.COMPONENT_HASHES, ImageCatalog.toJson(fingerprint.componentHashes()));
+        if (!fingerprint.skippedComponents().isEmpty()) {
+            properties.put(BuildImageProperties.SKIPPED_COMPONENTS, String.join(",", fingerprint.skippedComponents()));
+        }
         properties.put(BuildImageProperties.BUILD_ID, buildId);
         properties.put(BuildImageProperties.BASE_IMAGE, base.id());
         properties.put(BuildImageProperties.BUILD_STATE, BuildImageProperties.STATE_VALIDATED);

@@ -10,6 +10,11 @@ public final class BuildImageProperties {
     public static final String CURRENT = "heps_current";
     /** JSON object component name -> short content hash, so a plan can say which component changed. */
     public static final String COMPONENT_HASHES = "heps_component_hashes";
+    /**
+     * Comma-separated names of the recipe's components the build left out because a site-provided
+     * input was unset; absent when every component was installed.
+     */
+    public static final String SKIPPED_COMPONENTS = "heps_skipped_components";
     /** The build that made the image; names its builder VM and its leftovers. */
     public static final String BUILD_ID = "heps_build_id";
     /** {@code unvalidated} from snapshot until the validation boot passes, then {@code validated}. */

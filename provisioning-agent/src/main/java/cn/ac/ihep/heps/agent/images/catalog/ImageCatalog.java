@@ -119,7 +119,7 @@ public final class ImageCatalog {
     private static ImageVersion version(String beamline, CloudImage image, Optional<CloudImage> current) {
         return new ImageVersion(beamline, image.id(), image.name(), image.status(), image.created(),
                 image.properties().getOrDefault(ImageProperties.RECIPE_VERSION, ""),
-                components(image), current.map(c -> c.id().equals(image.id())).orElse(false),
+                components(image), skippedComponents(image), current.map(c -> c.id().equals(image.id())).orElse(false),
                 CurrentImageRule.isPromoted(image));
     }
 
@@ -133,6 +133,12 @@ public final class ImageCatalog {
     public static Map<String, String> componentHashes(CloudImage image) {
         return readJson(image.properties().get(BuildImageProperties.COMPONENT_HASHES),
                 new TypeReference<Map<String, String>>() { }).orElse(Map.of());
+    }
+
+    /** The {@code heps_skipped_components} names; empty when missing. */
+    public static List<String> skippedComponents(CloudImage image) {
+        String names = image.properties().getOrDefault(BuildImageProperties.SKIPPED_COMPONENTS, "");
+        return java.util.Arrays.stream(names.split(",")).map(String::trim).filter(name -> !name.isEmpty()).toList();
     }
 
     public static String toJson(Object value) {

@@ -3,7 +3,11 @@ package cn.ac.ihep.heps.agent.images.catalog;
 import java.time.Instant;
 import java.util.List;
 
-/** One built image of a beamline, as {@code heps images list} shows it. */
+/**
+ * One built image of a beamline, as {@code heps images list} shows it.
+ *
+ * @param skippedComponents components its recipe lists that the build left out (unset site inputs)
+ */
 public record ImageVersion(
         String beamline,
         String imageId,
@@ -12,10 +16,12 @@ public record ImageVersion(
         Instant created,
         String recipeHash,
         List<String> components,
+        List<String> skippedComponents,
         boolean current,
         boolean promoted) {
 
     public ImageVersion {
         components = List.copyOf(components);
+        skippedComponents = List.copyOf(skippedComponents);
     }
 }

@@ -16,6 +16,7 @@ import cn.ac.ihep.heps.agent.images.plan.PlanEntry;
 import cn.ac.ihep.heps.agent.images.recipe.InputResolver;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfig;
+import cn.ac.ihep.heps.agent.images.recipe.SkippedComponent;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -33,8 +34,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "build", mixinStandardHelpOptions = true,
         description = {"Build beamline images in OpenStack: a builder VM installs the components, the VM is snapshotted,",
                 "a validation boot of the new image runs every check again, and only then the image becomes current.",
-                "Without --force, beamlines whose current image matches the recipe are skipped. A build that fails or is",
-                "stopped removes its VMs and unfinished image. Exit codes: 0 all built, 1 a build failed, 2 bad input."})
+                "Without --force, beamlines whose current image matches the recipe are skipped. Components whose",
+                "site-provided input (installer, licence server, mirror) is unset are left out and named. A build that fails",
+                "or is stopped removes its VMs and unfinished image. Exit codes: 0 all built, 1 a build failed, 2 bad input."})
 class BuildCommand extends ImagesVerb {
 
     @Parameters(paramLabel = "BEAMLINE", arity = "0..*", description = "Beamlines to build (default: every beamline that changed).")
@@ -61,8 +63,9 @@ class BuildCommand extends ImagesVerb {
                     + "to the Internet, e.g. http://10.42.0.1:3142; the images do not keep it (default: site build.package_proxy).")
     String packageProxy;
 
-    /** One beamline's outcome. */
-    record Outcome(String beamline, String status, String imageId, String imageName, String detail) {
+    /** One beamline's outcome; {@code skipped} are the components its image leaves out. */
+    record Outcome(String beamline, String status, String imageId, String imageName, String detail,
+            List<SkippedComponent> skipped) {
     }
 
     @Override
@@ -74,20 +77,21 @@ class BuildCommand extends ImagesVerb {
         List<String> ids = beamlines(library, named);
         List<Outcome> outcomes = new ArrayList<>();
         List<String> toBuild = new ArrayList<>();
+        InputResolver inputs = new InputResolver(site);
         try (Progress progress = Progress.onStderr()) {
             if (force && named != null && !named.isEmpty()) {
                 toBuild.addAll(ids);
             } else {
                 progress.step("planning: comparing recipes with the current images");
-                for (PlanEntry entry : new BuildPlanner(new RecipeHasher(), new ImageCatalog(cloud)).plan(library, ids)) {
+                for (PlanEntry entry : new BuildPlanner(new RecipeHasher(), new ImageCatalog(cloud), inputs).plan(library, ids)) {
                     if (entry.needsBuild()) {
                         toBuild.add(entry.beamline());
                     } else {
-                        outcomes.add(new Outcome(entry.beamline(), "up-to-date", entry.currentImageId(), null, "not rebuilt"));
+                        outcomes.add(new Outcome(entry.beamline(), "up-to-date", entry.currentImageId(), null, "not rebuilt",
+                                entry.skipped()));
                     }
                 }
             }
-            InputResolver inputs = new InputResolver(site);
             // Every missing input is reported before the first VM boots.
             toBuild.forEach(id -> inputs.resolve(library.beamline(id).orElseThrow(), library));
             ImageBuilder builder = ImageBuilder.create(cloud, settings, inputs);
@@ -98,10 +102,14 @@ class BuildCommand extends ImagesVerb {
                     progress.done(id + ": built " + result.imageName() + " (" + result.imageId() + ") in "
                             + result.took().toMinutes() + " min");
                     outcomes.add(new Outcome(id, "built", result.imageId(), result.imageName(),
-                            (result.promoted() ? "current; " : "not promoted; ") + result.checks().size() + " checks passed"));
+                            (result.promoted() ? "current; " : "not promoted; ") + result.checks().size() + " checks passed"
+                                    + (result.skipped().isEmpty() ? "" : "; skipped " + String.join(", ",
+                                            result.skipped().stream().map(SkippedComponent::component).toList())),
+                            result.skipped()));
                 } catch (BuildFailedException e) {
                     progress.done(id + ": FAILED: " + e.getMessage());
-                    outcomes.add(new Outcome(id, "failed", null, null, e.getMessage()));
+                    outcomes.add(new Outcome(id, "failed", null, null, e.getMessage(),
+                            inputs.skipped(library.beamline(id).orElseThrow(), library)));
                 }
             }
         }

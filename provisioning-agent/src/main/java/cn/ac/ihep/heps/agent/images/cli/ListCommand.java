@@ -33,7 +33,8 @@ class ListCommand extends ImagesVerb {
         TablePrinter table = new TablePrinter("BEAMLINE", "IMAGE", "NAME", "CREATED", "CURRENT", "HASH", "COMPONENTS");
         output.printer().printList(versions, table, v -> table.row(v.beamline(), v.imageId(), v.name(), v.created(),
                 v.current() ? (v.promoted() ? "yes (promoted)" : "yes") : "", shortHash(v.recipeHash()),
-                String.join(" ", v.components())));
+                String.join(" ", v.components())
+                        + (v.skippedComponents().isEmpty() ? "" : " (skipped: " + String.join(" ", v.skippedComponents()) + ")")));
         return ExitCode.OK;
     }
 }

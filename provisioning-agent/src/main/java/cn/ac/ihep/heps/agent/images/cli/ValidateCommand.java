@@ -15,6 +15,7 @@ import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeProblem;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfig;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfigLoader;
+import cn.ac.ihep.heps.agent.images.recipe.SkippedComponent;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -23,11 +24,13 @@ import picocli.CommandLine.Command;
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = {"Check every component, beamline and base image recipe: known fields, types, component references and",
                 "inputs. Errors name the file, line and field. With --site, also check every required input has a value.",
+                "Components whose site-provided input (installer, licence server, mirror) is unset are listed as skipped.",
                 "Exit codes: 0 valid, 2 problems found."})
 class ValidateCommand extends ImagesVerb {
 
-    /** One valid beamline, as printed. */
-    record ValidBeamline(String id, String title, String os, boolean gpu, List<String> components, String recipeHash) {
+    /** One valid beamline, as printed: {@code components} are those its image gets with this site file. */
+    record ValidBeamline(String id, String title, String os, boolean gpu, List<String> components, List<SkippedComponent> skipped,
+            String recipeHash) {
     }
 
     /** The JSON result. */
@@ -72,8 +75,8 @@ class ValidateCommand extends ImagesVerb {
         }
         RecipeLibrary library = loaded;
         SiteConfig site = site();
+        InputResolver resolver = new InputResolver(site);
         if (siteFile != null) {
-            InputResolver resolver = new InputResolver(site);
             List<RecipeProblem> problems = new ArrayList<>(new SiteConfigLoader().unknownInputs(siteFile, site, library));
             for (BeamlineRecipe beamline : library.beamlines().values()) {
                 try {
@@ -88,9 +91,12 @@ class ValidateCommand extends ImagesVerb {
         }
         RecipeHasher hasher = new RecipeHasher();
         List<ValidBeamline> beamlines = library.beamlines().values().stream().map(beamline -> {
-            RecipeFingerprint fingerprint = hasher.fingerprint(beamline, library);
+            // Without --site nothing site-provided is set, so the list shows what a build without one would skip.
+            List<SkippedComponent> skipped = resolver.skipped(beamline, library);
+            RecipeFingerprint fingerprint = hasher.fingerprint(beamline, library,
+                    skipped.stream().map(SkippedComponent::component).toList());
             return new ValidBeamline(beamline.id(), beamline.title(), beamline.os().wireName(), beamline.gpu(),
-                    fingerprint.componentVersions(), fingerprint.recipeHash());
+                    fingerprint.componentVersions(), skipped, fingerprint.recipeHash());
         }).toList();
         List<String> baseImages = bases.stream().map(BaseImageBuilder::imageName).toList();
         Validation result = new Validation(true, library.components().size(), beamlines, baseImages, siteFile != null);
@@ -99,6 +105,7 @@ class ValidateCommand extends ImagesVerb {
             beamlines.forEach(b -> table.row(b.id(), b.os(), b.gpu() ? "yes" : "no", shortHash(b.recipeHash()),
                     String.join(" ", b.components())));
             table.print(out);
+            beamlines.forEach(b -> b.skipped().forEach(skip -> out.println(b.id() + ": " + skip.describe())));
             out.println(library.components().size() + " components, " + beamlines.size() + " beamlines and "
                     + baseImages.size() + " base image recipe(s) (" + String.join(", ", baseImages) + ") are valid"
                     + (siteFile != null ? "; every required input has a value" : " (inputs not checked: pass --site)"));

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,8 @@ import java.util.TreeMap;
 /**
  * Content hashes of beamline recipes. The hash covers what goes into the image, in a canonical
  * JSON form (sorted keys, parsed values), so comments, layout, titles and descriptions never
- * trigger a rebuild, and a component's steps for the other OS never do either.
+ * trigger a rebuild, and a component's steps for the other OS never do either. Which components
+ * the site's inputs leave out is part of it: setting a skipped component's input makes the image stale.
  */
 public final class RecipeHasher {
 
@@ -35,16 +37,29 @@ public final class RecipeHasher {
     private static final ObjectMapper CANONICAL = new ObjectMapper()
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
-    public RecipeFingerprint fingerprint(BeamlineRecipe beamline, RecipeLibrary library) {
+    /**
+     * @param skipped names of the beamline's components left out of this build (see
+     *     {@code InputResolver.skipped}); empty when every component is installed
+     */
+    public RecipeFingerprint fingerprint(BeamlineRecipe beamline, RecipeLibrary library, Collection<String> skipped) {
         OsFamily os = beamline.os();
+        List<String> used = beamline.components().stream().map(ComponentUse::name).toList();
+        if (!used.containsAll(skipped)) {
+            throw new IllegalArgumentException("Skipped components " + skipped + " are not all in beamline " + beamline.id());
+        }
         List<String> versions = new ArrayList<>();
         Map<String, String> componentHashes = new LinkedHashMap<>();
         List<Map<String, Object>> uses = new ArrayList<>();
+        List<String> skippedInOrder = new ArrayList<>();
         for (ComponentUse use : beamline.components()) {
             Component component = library.component(use.name());
-            versions.add(component.name() + "@" + component.versionFor(os));
             String hash = sha256(canonical(component(component, os)));
-            componentHashes.put(component.name(), hash.substring(0, SHORT_HASH_LENGTH));
+            if (skipped.contains(component.name())) {
+                skippedInOrder.add(component.name());
+            } else {
+                versions.add(component.name() + "@" + component.versionFor(os));
+                componentHashes.put(component.name(), hash.substring(0, SHORT_HASH_LENGTH));
+            }
             Map<String, Object> entry = new TreeMap<>();
             entry.put("name", use.name());
             entry.put("inputs", new TreeMap<>(use.inputs()));
@@ -58,7 +73,11 @@ public final class RecipeHasher {
         recipe.put("gpu", beamline.gpu());
         recipe.put("components", uses);
         recipe.put("image_properties", new TreeMap<>(beamline.imageProperties()));
-        return RecipeFingerprint.of(beamline.id(), sha256(canonical(recipe)), versions, componentHashes);
+        // Only when something is skipped: the hashes of images that skip nothing stay as they were.
+        if (!skippedInOrder.isEmpty()) {
+            recipe.put("skipped", skippedInOrder);
+        }
+        return RecipeFingerprint.of(beamline.id(), sha256(canonical(recipe)), versions, componentHashes, skippedInOrder);
     }
 
     private static Map<String, Object> component(Component component, OsFamily os) {
@@ -71,6 +90,7 @@ public final class RecipeHasher {
             entry.put("required", input.required());
             entry.put("secret", input.secret());
             entry.put("default", input.defaultValue());
+            // Not site_provided: marking an input changes nothing in an image; a skip is hashed itself.
             inputs.add(entry);
         }
         List<Map<String, Object>> steps = new ArrayList<>();

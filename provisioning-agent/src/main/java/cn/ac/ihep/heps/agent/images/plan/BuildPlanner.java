@@ -4,7 +4,9 @@ import cn.ac.ihep.heps.agent.images.catalog.ImageCatalog;
 import cn.ac.ihep.heps.agent.images.hash.RecipeFingerprint;
 import cn.ac.ihep.heps.agent.images.hash.RecipeHasher;
 import cn.ac.ihep.heps.agent.images.recipe.BeamlineRecipe;
+import cn.ac.ihep.heps.agent.images.recipe.InputResolver;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
+import cn.ac.ihep.heps.agent.images.recipe.SkippedComponent;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import java.util.ArrayList;
@@ -16,52 +18,63 @@ import java.util.Optional;
 
 /**
  * Compares each beamline's recipe hash with the one on its current Glance image and says what
- * would be built and why (desired state vs. observed state).
+ * would be built and why (desired state vs. observed state). The desired state depends on the
+ * site file too: a component whose site-provided input is unset is left out.
  */
 public final class BuildPlanner {
 
     private final RecipeHasher hasher;
     private final ImageCatalog catalog;
+    private final InputResolver inputs;
 
-    public BuildPlanner(RecipeHasher hasher, ImageCatalog catalog) {
+    public BuildPlanner(RecipeHasher hasher, ImageCatalog catalog, InputResolver inputs) {
         this.hasher = hasher;
         this.catalog = catalog;
+        this.inputs = inputs;
     }
 
     public List<PlanEntry> plan(RecipeLibrary library, Collection<String> beamlines) {
         List<PlanEntry> entries = new ArrayList<>();
         for (String id : beamlines) {
             BeamlineRecipe recipe = library.beamline(id).orElseThrow(() -> new IllegalArgumentException("No beamline " + id));
-            entries.add(entry(hasher.fingerprint(recipe, library), catalog.current(id)));
+            List<SkippedComponent> skipped = inputs.skipped(recipe, library);
+            RecipeFingerprint desired = hasher.fingerprint(recipe, library, skipped.stream().map(SkippedComponent::component).toList());
+            entries.add(entry(desired, skipped, catalog.current(id)));
         }
         return entries;
     }
 
-    static PlanEntry entry(RecipeFingerprint desired, Optional<CloudImage> current) {
+    static PlanEntry entry(RecipeFingerprint desired, List<SkippedComponent> skipped, Optional<CloudImage> current) {
         if (current.isEmpty()) {
             return new PlanEntry(desired.beamline(), PlanEntry.Action.BUILD, null, null, desired.recipeHash(),
-                    List.of("no image built yet"));
+                    List.of("no image built yet"), skipped);
         }
         CloudImage image = current.get();
         String currentHash = image.properties().get(ImageProperties.RECIPE_VERSION);
         if (desired.recipeHash().equals(currentHash)) {
             return new PlanEntry(desired.beamline(), PlanEntry.Action.UP_TO_DATE, image.id(), currentHash,
-                    desired.recipeHash(), List.of());
+                    desired.recipeHash(), List.of(), skipped);
         }
         return new PlanEntry(desired.beamline(), PlanEntry.Action.REBUILD, image.id(), currentHash,
-                desired.recipeHash(), reasons(desired, image));
+                desired.recipeHash(), reasons(desired, image), skipped);
     }
 
-    /** Names each component added, removed, re-versioned or changed; else says the recipe itself changed. */
+    /**
+     * Names each component added, removed, re-versioned or changed, or skipped or no longer skipped
+     * since the image was built; else says the recipe itself changed.
+     */
     static List<String> reasons(RecipeFingerprint desired, CloudImage image) {
         Map<String, String> builtVersions = byName(ImageCatalog.components(image));
         Map<String, String> wantedVersions = byName(desired.componentVersions());
         Map<String, String> builtHashes = ImageCatalog.componentHashes(image);
+        List<String> builtSkipped = ImageCatalog.skippedComponents(image);
         List<String> reasons = new ArrayList<>();
         for (Map.Entry<String, String> wanted : wantedVersions.entrySet()) {
             String name = wanted.getKey();
             String built = builtVersions.get(name);
-            if (built == null) {
+            if (built == null && builtSkipped.contains(name)) {
+                reasons.add("component " + name + " no longer skipped (" + wanted.getValue() + ")");
+            } else if (built == null) {
                 reasons.add("component " + name + " added (" + wanted.getValue() + ")");
             } else if (!built.equals(wanted.getValue())) {
                 reasons.add("component " + name + " " + built + " -> " + wanted.getValue());
@@ -70,7 +83,9 @@ public final class BuildPlanner {
             }
         }
         for (String name : builtVersions.keySet()) {
-            if (!wantedVersions.containsKey(name)) {
+            if (desired.skippedComponents().contains(name)) {
+                reasons.add("component " + name + " skipped (a site-provided input is unset)");
+            } else if (!wantedVersions.containsKey(name)) {
                 reasons.add("component " + name + " removed");
             }
         }

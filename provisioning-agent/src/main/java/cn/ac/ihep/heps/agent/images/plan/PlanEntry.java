@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.agent.images.plan;
 
+import cn.ac.ihep.heps.agent.images.recipe.SkippedComponent;
 import java.util.List;
 
 /**
@@ -7,12 +8,15 @@ import java.util.List;
  *
  * @param currentImageId the beamline's current image, or null when it has none
  * @param reasons for BUILD/REBUILD: each change found, e.g. "dioptas 0.10.0 -> 0.11.0"
+ * @param skipped components the desired image leaves out because a site-provided input is unset
  */
 public record PlanEntry(
-        String beamline, Action action, String currentImageId, String currentHash, String desiredHash, List<String> reasons) {
+        String beamline, Action action, String currentImageId, String currentHash, String desiredHash, List<String> reasons,
+        List<SkippedComponent> skipped) {
 
     public PlanEntry {
         reasons = List.copyOf(reasons);
+        skipped = List.copyOf(skipped);
     }
 
     public enum Action {

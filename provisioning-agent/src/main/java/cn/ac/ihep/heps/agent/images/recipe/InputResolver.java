@@ -10,7 +10,11 @@ import java.util.Set;
 
 /**
  * The value of every input of every component of a beamline: the beamline recipe's value, else
- * the site's, else the component's default. A required input with none of these is a problem.
+ * the site's, else the component's default. A component whose required site-provided input has
+ * none of these is skipped; any other required input without one is a problem.
+ *
+ * <p>Components do not depend on one another in the recipe model (a beamline lists them in
+ * install order and each stands alone), so skipping one never leaves another without what it needs.
  */
 public final class InputResolver {
 
@@ -29,19 +33,26 @@ public final class InputResolver {
         this.site = site;
     }
 
-    /** Every component's inputs in install order, or a {@link RecipeException} naming each missing one. */
-    public List<ResolvedInputs> resolve(BeamlineRecipe beamline, RecipeLibrary library) {
-        List<ResolvedInputs> resolved = new ArrayList<>();
+    /**
+     * Every installed component's inputs in install order and every skipped component, or a
+     * {@link RecipeException} naming each missing input of the components that would be installed.
+     */
+    public ResolvedBeamline resolve(BeamlineRecipe beamline, RecipeLibrary library) {
+        List<ResolvedInputs> installed = new ArrayList<>();
+        List<SkippedComponent> skipped = new ArrayList<>();
         List<RecipeProblem> problems = new ArrayList<>();
         String file = "images/beamlines/" + beamline.id() + ".yaml";
         for (ComponentUse use : beamline.components()) {
             Component component = library.component(use.name());
+            Optional<SkippedComponent> skip = skipReason(beamline, use, component);
+            if (skip.isPresent()) {
+                skipped.add(skip.get());
+                continue;
+            }
             Map<String, String> values = new LinkedHashMap<>();
             Set<String> secrets = new LinkedHashSet<>();
             for (InputDeclaration input : component.inputsFor(beamline.os())) {
-                Optional<String> value = Optional.ofNullable(use.inputs().get(input.name()))
-                        .or(() -> site.input(component.name(), beamline.os(), input.name()))
-                        .or(() -> Optional.ofNullable(input.defaultValue()));
+                Optional<String> value = value(beamline, use, component, input);
                 if (value.isPresent()) {
                     values.put(input.name(), value.get());
                     if (input.secret()) {
@@ -54,11 +65,38 @@ public final class InputResolver {
                                     + "." + input.name() + " or in the beamline recipe"));
                 }
             }
-            resolved.add(new ResolvedInputs(component.name(), values, secrets));
+            installed.add(new ResolvedInputs(component.name(), values, secrets));
         }
         if (!problems.isEmpty()) {
             throw new RecipeException(problems);
         }
-        return resolved;
+        return new ResolvedBeamline(beamline.id(), installed, skipped);
+    }
+
+    /**
+     * The components this site's inputs leave out of the beamline's image. Unlike {@link #resolve}
+     * it never fails on other missing inputs, so a plan can be made from an incomplete site file.
+     */
+    public List<SkippedComponent> skipped(BeamlineRecipe beamline, RecipeLibrary library) {
+        List<SkippedComponent> skipped = new ArrayList<>();
+        for (ComponentUse use : beamline.components()) {
+            skipReason(beamline, use, library.component(use.name())).ifPresent(skipped::add);
+        }
+        return skipped;
+    }
+
+    /** The first required site-provided input without a value, if any: it alone decides the skip. */
+    private Optional<SkippedComponent> skipReason(BeamlineRecipe beamline, ComponentUse use, Component component) {
+        return component.inputsFor(beamline.os()).stream()
+                .filter(input -> input.siteProvided() && input.required())
+                .filter(input -> value(beamline, use, component, input).isEmpty())
+                .findFirst()
+                .map(input -> SkippedComponent.of(component, input));
+    }
+
+    private Optional<String> value(BeamlineRecipe beamline, ComponentUse use, Component component, InputDeclaration input) {
+        return Optional.ofNullable(use.inputs().get(input.name()))
+                .or(() -> site.input(component.name(), beamline.os(), input.name()))
+                .or(() -> Optional.ofNullable(input.defaultValue()));
     }
 }

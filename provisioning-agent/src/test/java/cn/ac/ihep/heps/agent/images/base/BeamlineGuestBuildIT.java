@@ -14,6 +14,7 @@ import cn.ac.ihep.heps.agent.images.recipe.BeamlineRecipe;
 import cn.ac.ihep.heps.agent.images.recipe.InputResolver;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLoader;
+import cn.ac.ihep.heps.agent.images.recipe.ResolvedBeamline;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfig;
 import cn.ac.ihep.heps.testsupport.vm.NoCloudSeed;
 import cn.ac.ihep.heps.testsupport.vm.QemuGuest;
@@ -69,7 +70,7 @@ class BeamlineGuestBuildIT {
                 """.formatted(image.name()));
         RecipeLibrary library = new RecipeLoader(images).load();
         BeamlineRecipe beamline = library.beamline("guest-build").orElseThrow();
-        List<InputResolver.ResolvedInputs> inputs = new InputResolver(SiteConfig.empty()).resolve(beamline, library);
+        ResolvedBeamline inputs = new InputResolver(SiteConfig.empty()).resolve(beamline, library);
         String userData = UserDataRenderer.renderChecked(GuestPlan.of(BUILD_ID, "build", beamline, library, inputs, Optional.empty()));
 
         Path seed = NoCloudSeed.write(dir.resolve("seed.iso"), "guest-build-" + System.nanoTime(), "heps-guest-build", userData);

@@ -12,6 +12,7 @@ import cn.ac.ihep.heps.agent.images.recipe.OsFamily;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeException;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLoader;
+import cn.ac.ihep.heps.agent.images.recipe.ResolvedBeamline;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfig;
 import cn.ac.ihep.heps.agent.images.recipe.SiteConfigLoader;
 import java.io.IOException;
@@ -84,7 +85,7 @@ public class GuestScriptTest {
 
     private Run runGuest(RecipeLibrary library, String phase) throws IOException, InterruptedException {
         BeamlineRecipe sandbox = library.beamline("sandbox").orElseThrow();
-        List<InputResolver.ResolvedInputs> inputs = new InputResolver(SiteConfig.empty()).resolve(sandbox, library);
+        ResolvedBeamline inputs = new InputResolver(SiteConfig.empty()).resolve(sandbox, library);
         return runGuest(GuestPlan.of("0123456789", phase, sandbox, library, inputs, Optional.empty()), Map.of());
     }
 
@@ -217,7 +218,7 @@ public class GuestScriptTest {
     private GuestPlan repositoryPlan(String beamlineId, String phase) {
         RecipeLibrary library = new RecipeLoader(RecipeFixtures.repositoryImages()).load();
         BeamlineRecipe beamline = library.beamline(beamlineId).orElseThrow();
-        List<InputResolver.ResolvedInputs> inputs = new InputResolver(exampleSite(temp)).resolve(beamline, library);
+        ResolvedBeamline inputs = new InputResolver(exampleSite(temp)).resolve(beamline, library);
         return GuestPlan.of("0123456789", phase, beamline, library, inputs, Optional.empty());
     }
 
@@ -242,6 +243,32 @@ public class GuestScriptTest {
         return new SiteConfigLoader().load(exampleSiteFile(dir));
     }
 
+    /**
+     * The example site file without its entries for {@code component} (its general and per-OS
+     * ones), as a site that has not put that component's installer in its artifact store.
+     */
+    public static Path exampleSiteFileWithout(Path dir, String component) {
+        try {
+            Path file = exampleSiteFile(dir);
+            StringBuilder kept = new StringBuilder();
+            boolean dropping = false;
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith("  ") && !line.startsWith("    ")) {
+                    String key = line.trim().replace(":", "");
+                    dropping = key.equals(component) || key.startsWith(component + "@");
+                } else if (!line.startsWith("    ")) {
+                    dropping = false;
+                }
+                if (!dropping) {
+                    kept.append(line).append('\n');
+                }
+            }
+            return Files.writeString(file, kept.toString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The example site file, written into {@code dir}. */
     public static Path exampleSiteFile(Path dir) {
         Path file = dir.resolve("images-site.yaml");
@@ -262,6 +289,10 @@ public class GuestScriptTest {
                     binary_sha256: %s
                   ad-join:
                     domain: heps.ihep.example
+                  dioptas:
+                    pip_index_url: https://pypi.heps.example/simple
+                  pdfgui:
+                    pip_index_url: https://pypi.heps.example/simple
                 build:
                   flavor: m1.builder
                   network: heps-build-net
@@ -276,7 +307,7 @@ public class GuestScriptTest {
         RecipeLibrary library = new RecipeLoader(RecipeFixtures.repositoryImages()).load();
         InputResolver resolver = new InputResolver(exampleSite(temp));
         for (BeamlineRecipe beamline : library.beamlines().values()) {
-            List<InputResolver.ResolvedInputs> inputs = resolver.resolve(beamline, library);
+            ResolvedBeamline inputs = resolver.resolve(beamline, library);
             for (String phase : List.of(BuildConventions.PHASE_BUILD, BuildConventions.PHASE_VALIDATE)) {
                 String userData = UserDataRenderer.renderChecked(GuestPlan.of("0123456789", phase, beamline, library, inputs,
                         Optional.of(new SignalCredential("http://keystone/v3", "http://nova/v2.1", "cred-id", "s3cret"))));
@@ -309,7 +340,7 @@ public class GuestScriptTest {
     void theWindowsScriptSetsTheFrameIntervalAndGeneralisesOnlyAfterABuild() {
         RecipeLibrary library = new RecipeLoader(RecipeFixtures.repositoryImages()).load();
         BeamlineRecipe imaging = library.beamline("hard-xray-imaging").orElseThrow();
-        List<InputResolver.ResolvedInputs> inputs = new InputResolver(exampleSite(temp)).resolve(imaging, library);
+        ResolvedBeamline inputs = new InputResolver(exampleSite(temp)).resolve(imaging, library);
 
         String build = UserDataRenderer.renderChecked(GuestPlan.of("0123456789", "build", imaging, library, inputs, Optional.empty()));
         String validate = UserDataRenderer.renderChecked(GuestPlan.of("0123456789", "validate", imaging, library, inputs, Optional.empty()));
@@ -330,7 +361,25 @@ public class GuestScriptTest {
         RecipeException error = org.junit.jupiter.api.Assertions.assertThrows(RecipeException.class,
                 () -> new InputResolver(SiteConfig.empty()).resolve(highPressure, library));
 
-        assertTrue(error.getMessage().contains("component 'fit2d' needs input 'binary_url'"), error.getMessage());
+        assertTrue(error.getMessage().contains("component 'ad-join' needs input 'domain'"), error.getMessage());
         assertTrue(error.getMessage().contains("inputs.ad-join.domain"), error.getMessage());
+        assertFalse(error.getMessage().contains("fit2d"), "FIT2D's installer is site-provided: it is skipped, not an error");
+    }
+
+    @Test
+    void aSkippedComponentIsNeitherInstalledNorChecked() {
+        RecipeLibrary library = new RecipeLoader(RecipeFixtures.repositoryImages()).load();
+        BeamlineRecipe imaging = library.beamline("hard-xray-imaging").orElseThrow();
+        SiteConfig site = new SiteConfigLoader().load(exampleSiteFileWithout(temp, "avizo"));
+        ResolvedBeamline inputs = new InputResolver(site).resolve(imaging, library);
+
+        for (String phase : List.of(BuildConventions.PHASE_BUILD, BuildConventions.PHASE_VALIDATE)) {
+            GuestPlan plan = GuestPlan.of("0123456789", phase, imaging, library, inputs, Optional.empty());
+            assertEquals(List.of("nvidia-driver", "windows-rdp", "ad-join", "storage-mounts", "vgstudio-max"),
+                    plan.components().stream().map(GuestPlan.GuestComponent::name).toList());
+            String userData = UserDataRenderer.renderChecked(plan);
+            assertFalse(userData.toLowerCase(java.util.Locale.ROOT).contains("avizo"), phase + ": " + userData);
+            assertTrue(userData.contains("vgstudio-max"), phase);
+        }
     }
 }

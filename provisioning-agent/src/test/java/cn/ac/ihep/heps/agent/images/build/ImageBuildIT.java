@@ -199,7 +199,7 @@ class ImageBuildIT {
         assertEquals("active", image.status());
         assertEquals(beamline, image.properties().get(ImageProperties.BEAMLINE));
         assertEquals(beamline, image.properties().get(ImageProperties.RECIPE));
-        assertEquals(new RecipeHasher().fingerprint(recipe(), library).recipeHash(), image.properties().get(ImageProperties.RECIPE_VERSION));
+        assertEquals(new RecipeHasher().fingerprint(recipe(), library, List.of()).recipeHash(), image.properties().get(ImageProperties.RECIPE_VERSION));
         assertEquals(first.recipeHash(), image.properties().get(ImageProperties.RECIPE_VERSION));
         assertEquals("[\"marker@1.0\"]", image.properties().get(ImageProperties.COMPONENTS));
         assertEquals("linux", image.properties().get(ImageProperties.OS_TYPE));
@@ -234,7 +234,7 @@ class ImageBuildIT {
                 .map(CloudImage::id).toList(), "prune --keep 1 leaves the current image only");
         assertTrue(cloud.findImage(first.imageId()).isEmpty() || "deleted".equals(cloud.findImage(first.imageId()).get().status()));
 
-        PlanEntry plan = new BuildPlanner(new RecipeHasher(), catalog).plan(library, List.of(beamline)).get(0);
+        PlanEntry plan = new BuildPlanner(new RecipeHasher(), catalog, new InputResolver(SiteConfig.empty())).plan(library, List.of(beamline)).get(0);
         assertEquals(PlanEntry.Action.UP_TO_DATE, plan.action(), plan.toString());
         assertEquals(second, plan.currentImageId());
     }

@@ -2,6 +2,7 @@ package cn.ac.ihep.heps.agent.images.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,8 @@ import cn.ac.ihep.heps.agent.images.recipe.BeamlineRecipe;
 import cn.ac.ihep.heps.agent.images.recipe.InputResolver;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLoader;
+import cn.ac.ihep.heps.agent.images.recipe.SiteConfigLoader;
+import cn.ac.ihep.heps.agent.images.recipe.SkippedComponent;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import java.nio.file.Path;
@@ -193,5 +196,34 @@ class ImageBuilderTest {
         catalog.prune("high-pressure", 1, false);
         // The promoted (current) image stays although it is not the newest.
         assertEquals(Set.of(built.get(2), built.get(4)), Set.copyOf(builtImages().stream().map(CloudImage::id).toList()));
+    }
+
+    @Test
+    void aSkippedComponentIsRecordedOnTheImageAndSaidOnce() {
+        guestSucceeds();
+        ImageBuilder withoutFit2d = new ImageBuilder(cloud, BuildSettings.defaults("m1.builder", "heps-build-net"),
+                new InputResolver(new SiteConfigLoader().load(GuestScriptTest.exampleSiteFileWithout(temp, "fit2d"))),
+                new RecipeHasher(), new ImageCatalog(cloud), Clock.systemUTC(), duration -> { });
+
+        BuildResult result = withoutFit2d.build(highPressure, library, (beamline, message) -> progress.add(message));
+
+        CloudImage image = cloud.images.get(result.imageId());
+        assertEquals("fit2d", image.properties().get(BuildImageProperties.SKIPPED_COMPONENTS));
+        assertEquals(List.of("fit2d"), result.skipped().stream().map(SkippedComponent::component).toList());
+        assertFalse(result.components().stream().anyMatch(component -> component.startsWith("fit2d@")), result.components().toString());
+        assertFalse(result.checks().containsKey("fit2d"), "a skipped component is not checked");
+        assertEquals(1, progress.stream().filter(message -> message.startsWith("fit2d: skipped, input binary_url")).count(),
+                progress.toString());
+        assertNotEquals(new RecipeHasher().fingerprint(highPressure, library, List.of()).recipeHash(),
+                image.properties().get(ImageProperties.RECIPE_VERSION));
+    }
+
+    @Test
+    void anImageThatSkipsNothingHasNoSkippedProperty() {
+        guestSucceeds();
+
+        CloudImage image = cloud.images.get(build().imageId());
+
+        assertFalse(image.properties().containsKey(BuildImageProperties.SKIPPED_COMPONENTS), image.properties().toString());
     }
 }

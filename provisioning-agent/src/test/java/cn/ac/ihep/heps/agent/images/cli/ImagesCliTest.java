@@ -232,7 +232,66 @@ class ImagesCliTest {
         Result result = heps("images", "validate", "--site", emptySite.toString());
 
         assertEquals(ExitCode.BAD_INPUT, result.exitCode());
-        assertTrue(result.err().contains("component 'fit2d' needs input 'binary_url'"), result.err());
+        assertTrue(result.err().contains("component 'ad-join' needs input 'domain'"), result.err());
+        assertTrue(!result.err().contains("needs input 'binary_url'"), "FIT2D is skipped, not an error: " + result.err());
+    }
+
+    @Test
+    void validateAndPlanListSkippedComponentsWithTheirReasons() throws Exception {
+        GuestScriptTest.exampleSiteFileWithout(temp, "fit2d");
+
+        Result validate = heps("images", "validate", "--site", site.toString(), "-o", "json");
+        Result validateTable = heps("images", "validate", "--site", site.toString());
+        Result plan = heps("images", "plan", "high-pressure", "--site", site.toString(), "-o", "json");
+        Result planTable = heps("images", "plan", "high-pressure", "--site", site.toString());
+
+        assertEquals(ExitCode.OK, validate.exitCode(), validate.err());
+        String reason = "input binary_url (URL of the 64-bit Linux FIT2D executable in the site's artifact store) is not set; "
+                + "set inputs.fit2d.binary_url in the site file to install it";
+        JsonNode highPressure = null;
+        for (JsonNode beamline : JSON.readTree(validate.out()).get("beamlines")) {
+            if (beamline.get("id").asText().equals("high-pressure")) {
+                highPressure = beamline;
+            }
+        }
+        assertEquals(1, highPressure.get("skipped").size(), highPressure.toString());
+        assertEquals("fit2d", highPressure.get("skipped").get(0).get("component").asText());
+        assertEquals(reason, highPressure.get("skipped").get(0).get("reason").asText());
+        assertTrue(highPressure.get("components").toString().contains("dioptas@") && !highPressure.get("components").toString().contains("fit2d@"));
+        assertTrue(validateTable.out().contains("high-pressure: fit2d: skipped, " + reason), validateTable.out());
+
+        assertEquals(ExitCode.OK, plan.exitCode(), plan.err());
+        JsonNode entry = JSON.readTree(plan.out()).get(0);
+        assertEquals("fit2d", entry.get("skipped").get(0).get("component").asText());
+        assertEquals("binary_url", entry.get("skipped").get(0).get("input").asText());
+        assertTrue(planTable.out().contains("high-pressure: fit2d: skipped, " + reason), planTable.out());
+    }
+
+    @Test
+    void aBuildSaysWhatItSkipsAndSettingTheInputLaterMakesTheImageStale() throws Exception {
+        String complete = Files.readString(site);
+        GuestScriptTest.exampleSiteFileWithout(temp, "fit2d");
+
+        Result build = heps("images", "build", "high-pressure", "--site", site.toString(), "-o", "json");
+
+        assertEquals(ExitCode.OK, build.exitCode(), build.err());
+        JsonNode outcome = JSON.readTree(build.out()).get(0);
+        assertEquals("built", outcome.get("status").asText());
+        assertEquals("fit2d", outcome.get("skipped").get(0).get("component").asText());
+        assertEquals(1, build.err().split("fit2d: skipped, ", -1).length - 1, "said once: " + build.err());
+        CloudImage image = cloud.images.get(outcome.get("imageId").asText());
+        assertEquals("fit2d", image.properties().get("heps_skipped_components"));
+        assertTrue(!image.properties().get("heps_components").contains("fit2d"), image.properties().toString());
+        assertTrue(heps("images", "plan", "high-pressure", "--site", site.toString()).out().contains("high-pressure  up-to-date"));
+
+        Files.writeString(site, complete);
+        Result plan = heps("images", "plan", "high-pressure", "--site", site.toString());
+        assertTrue(plan.out().contains("rebuild") && plan.out().contains("component fit2d no longer skipped (18.002)"), plan.out());
+        Result rebuild = heps("images", "build", "high-pressure", "--site", site.toString(), "-o", "json");
+        JsonNode rebuilt = JSON.readTree(rebuild.out()).get(0);
+        assertEquals("built", rebuilt.get("status").asText(), rebuild.out());
+        assertEquals(0, rebuilt.get("skipped").size());
+        assertTrue(!cloud.images.get(rebuilt.get("imageId").asText()).properties().containsKey("heps_skipped_components"));
     }
 
     @Test
@@ -247,7 +306,7 @@ class ImagesCliTest {
 
     @Test
     void planBuildPlanAgainAfterAComponentChange() throws Exception {
-        Result before = heps("images", "plan", "high-pressure", "tender-xray", "-o", "json");
+        Result before = heps("images", "plan", "high-pressure", "tender-xray", "--site", site.toString(), "-o", "json");
         assertEquals(ExitCode.OK, before.exitCode(), before.err());
         assertEquals("BUILD", JSON.readTree(before.out()).get(0).get("action").asText());
 
@@ -257,11 +316,11 @@ class ImagesCliTest {
         assertEquals("built", outcome.get("status").asText());
         assertTrue(build.err().contains("validation boot of"), "progress is shown: " + build.err());
 
-        Result upToDate = heps("images", "plan", "high-pressure");
+        Result upToDate = heps("images", "plan", "high-pressure", "--site", site.toString());
         assertTrue(upToDate.out().contains("high-pressure  up-to-date"), upToDate.out());
 
         replace(images.resolve("components/dioptas.yaml"), "version: \"0.11.0\"", "version: \"0.12.0\"");
-        Result changed = heps("images", "plan", "high-pressure", "tender-xray");
+        Result changed = heps("images", "plan", "high-pressure", "tender-xray", "--site", site.toString());
         assertTrue(changed.out().contains("rebuild") && changed.out().contains("component dioptas 0.11.0 -> 0.12.0"), changed.out());
 
         // tender-xray does not use dioptas but has no image yet; high-pressure is rebuilt; nothing else.

@@ -3,7 +3,9 @@ package cn.ac.ihep.heps.agent.images.hash;
 import static cn.ac.ihep.heps.agent.images.RecipeFixtures.copyOfRepositoryImages;
 import static cn.ac.ihep.heps.agent.images.RecipeFixtures.replace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLibrary;
 import cn.ac.ihep.heps.agent.images.recipe.RecipeLoader;
@@ -28,7 +30,7 @@ class RecipeHasherTest {
 
     private RecipeFingerprint fingerprint(String beamline) {
         RecipeLibrary library = new RecipeLoader(images).load();
-        return hasher.fingerprint(library.beamline(beamline).orElseThrow(), library);
+        return hasher.fingerprint(library.beamline(beamline).orElseThrow(), library, List.of());
     }
 
     @Test
@@ -85,5 +87,23 @@ class RecipeHasherTest {
 
         replace(images.resolve("beamlines/high-pressure.yaml"), "  - fit2d\n  - dioptas", "  - dioptas\n  - fit2d");
         assertNotEquals(otherExport.recipeHash(), fingerprint("high-pressure").recipeHash());
+    }
+
+    @Test
+    void aSkippedComponentChangesTheHashAndLeavesTheInstalledListsWithoutIt() {
+        RecipeLibrary library = new RecipeLoader(images).load();
+        var highPressure = library.beamline("high-pressure").orElseThrow();
+        RecipeFingerprint installed = hasher.fingerprint(highPressure, library, List.of());
+        RecipeFingerprint skipped = hasher.fingerprint(highPressure, library, List.of("dioptas", "fit2d"));
+
+        assertNotEquals(installed.recipeHash(), skipped.recipeHash(), "setting the input later makes the image stale");
+        assertEquals(List.of("fit2d", "dioptas"), skipped.skippedComponents(), "in recipe order");
+        assertEquals(List.of(), installed.skippedComponents());
+        assertFalse(skipped.componentVersions().stream().anyMatch(v -> v.startsWith("fit2d@") || v.startsWith("dioptas@")));
+        assertFalse(skipped.componentHashes().containsKey("dioptas"));
+        assertEquals(installed.componentHashes().get("linux-desktop"), skipped.componentHashes().get("linux-desktop"));
+        assertNotEquals(skipped.recipeHash(), hasher.fingerprint(highPressure, library, List.of("fit2d")).recipeHash());
+        assertThrows(IllegalArgumentException.class, () -> hasher.fingerprint(highPressure, library, List.of("avizo")),
+                "high-pressure does not use avizo");
     }
 }

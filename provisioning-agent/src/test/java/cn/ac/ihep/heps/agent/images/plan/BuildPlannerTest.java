@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import cn.ac.ihep.heps.agent.images.catalog.BuildImageProperties;
 import cn.ac.ihep.heps.agent.images.catalog.ImageCatalog;
 import cn.ac.ihep.heps.agent.images.hash.RecipeFingerprint;
+import cn.ac.ihep.heps.agent.images.recipe.SkippedComponent;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import java.time.Instant;
@@ -19,7 +20,7 @@ class BuildPlannerTest {
 
     private static final RecipeFingerprint DESIRED = RecipeFingerprint.of("high-pressure", "a".repeat(64),
             List.of("linux-desktop@1.1.0", "fit2d@18.002", "dioptas@0.11.0"),
-            Map.of("linux-desktop", "1111111111111111", "fit2d", "2222222222222222", "dioptas", "3333333333333333"));
+            Map.of("linux-desktop", "1111111111111111", "fit2d", "2222222222222222", "dioptas", "3333333333333333"), List.of());
 
     private static CloudImage built(String hash, List<String> components, Map<String, String> hashes) {
         return new CloudImage("img-1", "heps-high-pressure-1", "active", Map.of(
@@ -31,7 +32,7 @@ class BuildPlannerTest {
 
     @Test
     void aBeamlineWithoutAnImageIsBuilt() {
-        PlanEntry entry = BuildPlanner.entry(DESIRED, Optional.empty());
+        PlanEntry entry = BuildPlanner.entry(DESIRED, List.of(), Optional.empty());
         assertEquals(PlanEntry.Action.BUILD, entry.action());
         assertNull(entry.currentImageId());
         assertEquals(List.of("no image built yet"), entry.reasons());
@@ -39,7 +40,7 @@ class BuildPlannerTest {
 
     @Test
     void anImageWithTheSameHashIsUpToDate() {
-        PlanEntry entry = BuildPlanner.entry(DESIRED, Optional.of(built(DESIRED.recipeHash(),
+        PlanEntry entry = BuildPlanner.entry(DESIRED, List.of(), Optional.of(built(DESIRED.recipeHash(),
                 DESIRED.componentVersions(), DESIRED.componentHashes())));
         assertEquals(PlanEntry.Action.UP_TO_DATE, entry.action());
         assertFalse(entry.needsBuild());
@@ -53,7 +54,7 @@ class BuildPlannerTest {
                 Map.of("linux-desktop", "1111111111111111", "fit2d", "9999999999999999", "dioptas", "4444444444444444",
                         "pymca", "5555555555555555"));
 
-        PlanEntry entry = BuildPlanner.entry(DESIRED, Optional.of(old));
+        PlanEntry entry = BuildPlanner.entry(DESIRED, List.of(), Optional.of(old));
 
         assertEquals(PlanEntry.Action.REBUILD, entry.action());
         assertEquals(List.of("component fit2d 18.001 -> 18.002", "component dioptas changed (same version 0.11.0)",
@@ -62,8 +63,31 @@ class BuildPlannerTest {
 
     @Test
     void aRecipeOnlyChangeSaysSo() {
-        PlanEntry entry = BuildPlanner.entry(DESIRED, Optional.of(built("c".repeat(64),
+        PlanEntry entry = BuildPlanner.entry(DESIRED, List.of(), Optional.of(built("c".repeat(64),
                 DESIRED.componentVersions(), DESIRED.componentHashes())));
         assertEquals(List.of("recipe changed (base image, GPU, image properties or component inputs)"), entry.reasons());
+    }
+
+    @Test
+    void aComponentSkippedNowOrNoLongerSkippedIsNamed() {
+        RecipeFingerprint withoutDioptas = RecipeFingerprint.of("high-pressure", "d".repeat(64),
+                List.of("linux-desktop@1.1.0", "fit2d@18.002"),
+                Map.of("linux-desktop", "1111111111111111", "fit2d", "2222222222222222"), List.of("dioptas"));
+        SkippedComponent skip = new SkippedComponent("dioptas", "pip_index_url", "input pip_index_url is not set");
+
+        PlanEntry nowSkipped = BuildPlanner.entry(withoutDioptas, List.of(skip),
+                Optional.of(built(DESIRED.recipeHash(), DESIRED.componentVersions(), DESIRED.componentHashes())));
+        assertEquals(PlanEntry.Action.REBUILD, nowSkipped.action());
+        assertEquals(List.of("component dioptas skipped (a site-provided input is unset)"), nowSkipped.reasons());
+        assertEquals(List.of(skip), nowSkipped.skipped());
+
+        Map<String, String> properties = new java.util.HashMap<>(built(withoutDioptas.recipeHash(),
+                withoutDioptas.componentVersions(), withoutDioptas.componentHashes()).properties());
+        properties.put(BuildImageProperties.SKIPPED_COMPONENTS, "dioptas");
+        CloudImage skippedBefore = new CloudImage("img-2", "heps-high-pressure-2", "active", properties, Instant.parse("2026-11-02T00:00:00Z"));
+        PlanEntry noLongerSkipped = BuildPlanner.entry(DESIRED, List.of(), Optional.of(skippedBefore));
+        assertEquals(PlanEntry.Action.REBUILD, noLongerSkipped.action());
+        assertEquals(List.of("component dioptas no longer skipped (0.11.0)"), noLongerSkipped.reasons());
+        assertEquals(List.of(), noLongerSkipped.skipped());
     }
 }

@@ -121,10 +121,29 @@ class RecipeLoaderTest {
         RecipeException error = assertThrows(RecipeException.class, () -> new RecipeLoader(images).load());
         String report = error.getMessage();
 
-        assertTrue(report.contains("images/components/fit2d.yaml:34: field 'platforms.linux.chek' is not known; did you mean 'platforms.linux.check'?"), report);
+        assertTrue(report.contains("images/components/fit2d.yaml:37: field 'platforms.linux.chek' is not known; did you mean 'platforms.linux.check'?"), report);
         assertTrue(report.contains("images/beamlines/tender-xray.yaml:7: 'gpu' must be true or false"), report);
         assertTrue(report.contains("images/beamlines/tender-xray.yaml:6: 'base_image.os' is 'linu': it must be linux or windows; did you mean 'linux'?"), report);
         assertTrue(report.contains("images/beamlines/saxs-pink-beam.yaml:12: component 'ad-join' has no input 'login_grup'; did you mean 'login_group'?"), report);
+    }
+
+    @Test
+    void siteProvidedInputsAreReadAndMayNotHaveADefault() {
+        Component avizo = new RecipeLoader(RecipeFixtures.repositoryImages()).load().component("avizo");
+        assertTrue(avizo.input(OsFamily.WINDOWS, "installer_url").orElseThrow().siteProvided());
+        assertFalse(avizo.input(OsFamily.WINDOWS, "license_variable").orElseThrow().siteProvided(), "it has a default");
+
+        Path images = copyOfRepositoryImages(temp);
+        replace(images.resolve("components/pdfgui.yaml"), "    site_provided: true",
+                "    site_provided: true\n    default: https://pypi.org/simple");
+        replace(images.resolve("components/fit2d.yaml"), "    site_provided: true", "    site_provided: yes please");
+
+        RecipeException error = assertThrows(RecipeException.class, () -> new RecipeLoader(images).load());
+
+        assertTrue(error.getMessage().contains("images/components/pdfgui.yaml:12: site-provided input 'pip_index_url' must not "
+                + "have a default: only the site can give its value"), error.getMessage());
+        assertTrue(error.getMessage().contains("images/components/fit2d.yaml:11: 'inputs[0].site_provided' must be true or false"),
+                error.getMessage());
     }
 
     @Test
