@@ -517,10 +517,11 @@ def powershell_enrollment(user_data):
 
 
 def has_enrollment(config, root):
-    """True when runcmd runs the enrollment script that write_files installed."""
-    for entry in config.get("runcmd") or []:
+    """True when the user data starts the enrollment script that write_files installed: from
+    bootcmd (a unit that runs it once written) or, in older user data, from runcmd."""
+    for entry in (config.get("bootcmd") or []) + (config.get("runcmd") or []):
         argv = entry if isinstance(entry, list) else shlex.split(str(entry))
-        if argv and str(argv[0]) == ENROLL_COMMAND:
+        if any(ENROLL_COMMAND in str(arg) for arg in argv):
             return os.path.isfile(os.path.join(root, ENROLL_COMMAND.lstrip("/")))
     return False
 

@@ -35,13 +35,42 @@ class UserDataRendererTest {
         String files = config.get("write_files").toString();
         assertTrue(files.contains("HEPS_ENROLLMENT_TOKEN=tok-123"), files);
         assertTrue(files.contains("HEPS_AGENT_URL=http://agent.example:8640"), files);
-        String commands = config.get("runcmd").toString();
-        assertTrue(commands.contains("heps-enroll"), commands);
+        // Enrolment starts in the first networked stage (bootcmd), not in a later one.
+        String commands = config.get("bootcmd").toString();
+        assertTrue(commands.contains("/usr/local/sbin/heps-enroll"), commands);
+        assertFalse(config.has("runcmd"), rendered);
         // The domain join is part of the enrollment: the one-time password comes from the agent,
         // reaches adcli on stdin, and is never in the user data.
         assertTrue(files.contains("adcli join --login-type=computer --stdin-password"), files);
         assertFalse(rendered.contains(ServerNaming.hostname("linux", "B1", "P-1", "alice").toLowerCase() + "\""),
                 "no host-name password");
+    }
+
+    /**
+     * The bootcmd unit's command, run with the script's path moved into a test directory: it waits
+     * for write_files to make the script executable, then runs it once.
+     */
+    @Test
+    void theEnrolmentUnitWaitsForTheScriptThenRunsIt(@TempDir Path dir) throws Exception {
+        JsonNode config = new ObjectMapper(new YAMLFactory())
+                .readTree(new UserDataRenderer(Optional.empty()).render(values("linux", "t", Optional.empty())));
+        JsonNode unit = config.get("bootcmd").get(0);
+        assertEquals("systemd-run", unit.get(0).asText());
+        assertTrue(unit.toString().contains("--no-block"), "cloud-init must not wait for the enrolment: " + unit);
+        String command = unit.get(unit.size() - 1).asText();
+        Path script = dir.resolve("heps-enroll");
+        Path ran = dir.resolve("ran");
+        Process waiting = new ProcessBuilder("/bin/sh", "-c", command.replace("/usr/local/sbin/heps-enroll", script.toString()))
+                .redirectErrorStream(true).start();
+        Thread.sleep(1200);
+        assertTrue(waiting.isAlive(), "the unit waits while the script is not there");
+        Files.writeString(script, "#!/bin/sh\necho once >> " + ran + "\n");
+        Thread.sleep(1200);
+        assertTrue(waiting.isAlive() && !Files.exists(ran), "a script that is not executable yet is not run");
+        script.toFile().setExecutable(true);
+        assertTrue(waiting.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the unit ends once the script ran");
+        assertEquals(0, waiting.exitValue());
+        assertEquals(List.of("once"), Files.readAllLines(ran));
     }
 
     @Test
@@ -50,7 +79,7 @@ class UserDataRendererTest {
                 "http://a", "t", Optional.empty(), Optional.empty(), List.of());
         JsonNode config = new ObjectMapper(new YAMLFactory()).readTree(new UserDataRenderer(Optional.empty()).render(plain));
         assertFalse(config.has("mounts"));
-        assertEquals(1, config.get("runcmd").size());
+        assertEquals(1, config.get("bootcmd").size());
     }
 
     @Test
