@@ -148,6 +148,13 @@ class ActivityApiTest {
         assertEquals("2026-12-02T09:00:00Z", alice.get("lastConnectedAt").asText());
         assertEquals("2026-12-02T09:58:00Z", alice.get("lastInputAt").asText());
         assertTrue(alice.get("lastDisconnectedAt").isNull());
+        assertTrue(alice.get("disconnectAt").isNull(), "nobody has been warned yet");
+
+        // Node a warned alice: the portal reads when her session closes unless she sends input.
+        assertEquals(200, report("guac-a", "i1", 2, "{\"serverId\": \"server-alice\", \"connections\": 1, "
+                + "\"lastInputAt\": \"2026-12-02T09:58:00Z\", \"disconnectAt\": \"2026-12-02T10:58:00Z\"}", "")
+                .statusCode());
+        assertEquals("2026-12-02T10:58:00Z", activityOf("alice").get("disconnectAt").asText());
 
         // A second node holds one more connection to alice's desktop.
         assertEquals(200, report("guac-b", "j1", 7, "{\"serverId\": \"server-alice\", \"connections\": 1}", "")
@@ -155,10 +162,10 @@ class ActivityApiTest {
         assertEquals(2, activityOf("alice").get("connections").asInt());
 
         // Node a: alice left at 09:59; a late report (lower sequence) arriving afterwards changes nothing.
-        assertEquals(200, report("guac-a", "i1", 3, "{\"serverId\": \"server-bob\", \"connections\": 2}",
+        assertEquals(200, report("guac-a", "i1", 4, "{\"serverId\": \"server-bob\", \"connections\": 2}",
                 "{\"serverId\": \"server-alice\", \"type\": \"closed\", \"at\": \"2026-12-02T09:59:00Z\", "
                         + "\"lastInputAt\": \"2026-12-02T09:59:00Z\"}").statusCode());
-        assertEquals(200, report("guac-a", "i1", 2,
+        assertEquals(200, report("guac-a", "i1", 3,
                 "{\"serverId\": \"server-alice\", \"connections\": 3, \"lastInputAt\": \"2026-12-02T09:00:00Z\"}", "")
                 .statusCode());
         alice = activityOf("alice");

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.auth.testing.EndlessAnswer;
 import cn.ac.ihep.heps.auth.token.PresentedToken;
 import cn.ac.ihep.heps.auth.token.TokenRejectedException;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +27,7 @@ class IntrospectionClientTest {
 
     private HttpServer server;
     private final AtomicReference<String> answer = new AtomicReference<>();
-    private final AtomicLong endlessBytesWritten = new AtomicLong();
+    private final EndlessAnswer endless = new EndlessAnswer();
     private URI url;
 
     @BeforeEach
@@ -42,22 +41,7 @@ class IntrospectionClientTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
-        server.createContext("/endless", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(200, 0);
-            byte[] chunk = new byte[16 * 1024];
-            java.util.Arrays.fill(chunk, (byte) ' ');
-            try (OutputStream out = exchange.getResponseBody()) {
-                for (int i = 0; i < 64 * 50; i++) {
-                    out.write(chunk);
-                    endlessBytesWritten.addAndGet(chunk.length);
-                }
-            }
-            catch (IOException e) {
-                // the client hung up: what the test wants
-            }
-            exchange.close();
-        });
+        server.createContext("/endless", endless);
         server.start();
         url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
@@ -102,7 +86,7 @@ class IntrospectionClientTest {
         TokenRejectedException large = assertThrows(TokenRejectedException.class,
                 () -> client("/endless", Set.of()).introspect(new PresentedToken("opaque-6")));
         assertTrue(large.getMessage().contains("larger than"), large.getMessage());
-        assertTrue(endlessBytesWritten.get() < 8 * 1024 * 1024,
-                "the client read " + endlessBytesWritten.get() + " bytes before giving up");
+        assertTrue(endless.written() < 8 * 1024 * 1024,
+                "the client read " + endless.written() + " bytes before giving up");
     }
 }

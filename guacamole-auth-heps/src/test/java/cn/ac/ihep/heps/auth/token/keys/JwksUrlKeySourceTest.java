@@ -3,6 +3,7 @@ package cn.ac.ihep.heps.auth.token.keys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.ac.ihep.heps.auth.testing.EndlessAnswer;
 import cn.ac.ihep.heps.auth.testing.SigningKey;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
@@ -31,6 +32,7 @@ class JwksUrlKeySourceTest {
     final AtomicInteger fetches = new AtomicInteger();
     final AtomicReference<String> published = new AtomicReference<>(SigningKey.jwks(List.of(FIRST)));
     final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-25T10:00:00Z"));
+    final EndlessAnswer endless = new EndlessAnswer();
     JwksUrlKeySource source;
 
     @BeforeEach
@@ -43,13 +45,18 @@ class JwksUrlKeySourceTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        server.createContext("/endless", endless);
         server.start();
+        source = source("/jwks");
+    }
+
+    private JwksUrlKeySource source(String path) {
         Clock clock = new Clock() {
             @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
             @Override public Clock withZone(java.time.ZoneId zone) { return this; }
             @Override public Instant instant() { return now.get(); }
         };
-        source = new JwksUrlKeySource(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/jwks"),
+        return new JwksUrlKeySource(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path),
                 Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(2), clock);
     }
 
@@ -113,5 +120,16 @@ class JwksUrlKeySourceTest {
         server.stop(0);
         advance(Duration.ofMinutes(6));
         assertTrue(source.find("k1").isPresent());
+    }
+
+    @Test
+    void anEndlessKeySetIsCutOffWhileItStreamsAndFindsNoKey() {
+        JwksUrlKeySource fromEndless = source("/endless");
+        long started = System.nanoTime();
+        assertTrue(fromEndless.find("k1").isEmpty());
+        assertTrue(endless.written() < 8 * 1024 * 1024,
+                "the source read " + endless.written() + " bytes before giving up");
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(10)) < 0,
+                "a sign-in never waits long on a broken key server");
     }
 }

@@ -1,6 +1,7 @@
 package cn.ac.ihep.heps.guacamole.resolver.activity;
 
 import cn.ac.ihep.heps.common.activity.ActivityAnswer.DisconnectLimit;
+import cn.ac.ihep.heps.common.log.LogSafe;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import java.time.Clock;
@@ -80,14 +81,14 @@ public class IdleDisconnector implements AutoCloseable {
                 end(tunnel, after);
             } else if (!now.isBefore(warnAt) && !disconnectAt.equals(tunnel.warnedDisconnectAt())) {
                 tunnel.warn(disconnectAt);
-                logger.debug("Warned {} on desktop {}: disconnect at {}", tunnel.username(), tunnel.serverId(),
+                logger.debug("Warned {} on desktop {}: disconnect at {}", LogSafe.text(tunnel.username()), tunnel.serverId(),
                         disconnectAt);
             }
         }
     }
 
     private void end(ObservedTunnel tunnel, Duration after) {
-        logger.info("Closing the session of \"{}\" on desktop {}: no input for {} min", tunnel.username(),
+        logger.info("Closing the session of \"{}\" on desktop {}: no input for {} min", LogSafe.text(tunnel.username()),
                 tunnel.serverId(), after.toMinutes());
         tunnel.endForIdleness("No input for " + after.toMinutes() + " minutes: the session was closed. "
                 + "Your desktop keeps running; reconnect to go on.");

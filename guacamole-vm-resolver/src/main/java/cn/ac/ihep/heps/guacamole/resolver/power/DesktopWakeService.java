@@ -8,11 +8,11 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.guacamole.net.GuacamoleTunnel;
 
-import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.common.cloud.CloudException;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.desktop.DesktopTags;
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.guacamole.resolver.ConfigurationService;
 import cn.ac.ihep.heps.guacamole.resolver.connection.ConnectionProfileFactory;
 import cn.ac.ihep.heps.guacamole.resolver.connection.DesktopNames;
@@ -264,7 +264,7 @@ public class DesktopWakeService {
 
     private static GuacamoleException failed(Desktop desktop) {
         logger.warn("Desktop {} (\"{}\") is in ERROR state; the user was told to ask for a repair",
-                desktop.id(), desktop.name());
+                desktop.id(), LogSafe.text(desktop.name()));
         return new TranslatableGuacamoleClientException(
                 "Desktop \"" + desktop.name() + "\" has failed and cannot be started. Ask the facility's "
                         + "IT support to repair it, quoting desktop id " + desktop.id() + ".",

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.guacamole.resolver.share;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import cn.ac.ihep.heps.guacamole.resolver.index.Desktop;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
@@ -107,8 +108,8 @@ public class LiveSessions {
             grantsByKey.remove(key);
             throw new GuacamoleResourceNotFoundException("The desktop session has ended and can no longer be shared");
         }
-        logger.info("{} shared desktop {} ({}) with a {} link", session.username(), session.desktop().id(),
-                session.desktop().name(), mode.profileName().toLowerCase(java.util.Locale.ROOT));
+        logger.info("{} shared desktop {} ({}) with a {} link", LogSafe.text(session.username()), session.desktop().id(),
+                LogSafe.text(session.desktop().name()), mode.profileName().toLowerCase(java.util.Locale.ROOT));
         return key;
     }
 

@@ -1,5 +1,6 @@
 package cn.ac.ihep.heps.guacamole.resolver.share;
 
+import cn.ac.ihep.heps.common.log.LogSafe;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -50,9 +51,10 @@ public class ShareLinkAuthenticator {
                     CredentialsInfo.USERNAME_PASSWORD);
         }
         LiveSession session = grant.get().session();
-        logger.info("Share link opened from {}: {} of desktop {} ({}), shared by {}", credentials.getRemoteAddress(),
+        logger.info("Share link opened from {}: {} of desktop {} ({}), shared by {}",
+                LogSafe.text(credentials.getRemoteAddress()),
                 grant.get().mode().profileName().toLowerCase(java.util.Locale.ROOT), session.desktop().id(),
-                session.desktop().name(), session.username());
+                LogSafe.text(session.desktop().name()), LogSafe.text(session.username()));
         return Optional.of(new SharedDesktopUser(authProvider, credentials, grant.get()));
     }
 
