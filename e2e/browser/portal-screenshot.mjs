@@ -5,37 +5,11 @@
 //   node portal-screenshot.mjs --url URL --out FILE.png --user-data-dir DIR [--timeout-ms 60000]
 //                              [--width 1280] [--height 720] [--chromium /usr/bin/chromium]
 import { chromium } from 'playwright-core';
+import { chromiumFlags as flags, exitAfter, painted, parseOptions } from './page-common.mjs';
 
-const options = { 'timeout-ms': '60000', width: '1280', height: '720', chromium: '/usr/bin/chromium' };
-for (let i = 2; i < process.argv.length; i += 2) {
-  options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-}
-for (const required of ['url', 'out', 'user-data-dir']) {
-  if (!options[required]) {
-    console.log(JSON.stringify({ ok: false, reason: `--${required} is required` }));
-    process.exit(2);
-  }
-}
+const options = parseOptions({ width: '1280', height: '720' }, ['url', 'out', 'user-data-dir']);
 const timeout = Number(options['timeout-ms']);
-// Never hang: whatever happens, the process ends a little after the timeout.
-setTimeout(() => {
-  console.log(JSON.stringify({ ok: false, reason: `gave up after ${timeout + 15000} ms` }));
-  process.exit(3);
-}, timeout + 15000).unref();
-
-// The flags the project runs Chromium with (e2e/README.md); headless comes from the option below.
-const flags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-// The display is painted once the largest canvas under Guacamole's display element has an
-// opaque pixel: layers start transparent, and a desktop paints its whole screen.
-function painted() {
-  const canvases = [...document.querySelectorAll('.display canvas')];
-  const largest = canvases.sort((a, b) => b.width * b.height - a.width * a.height)[0];
-  if (!largest || largest.width < 64 || largest.height < 64) return false;
-  const pixel = largest.getContext('2d').getImageData(8, 8, 1, 1).data;
-  return pixel[3] === 255;
-}
+exitAfter(timeout);
 
 const started = Date.now();
 let context;

@@ -6,33 +6,11 @@
 //   node recording-notice.mjs --url URL --out FILE.png --user-data-dir DIR [--timeout-ms 60000]
 //                             [--chromium /usr/bin/chromium] [--expect-colour RRGGBB]
 import { chromium } from 'playwright-core';
+import { chromiumFlags as flags, exitAfter, painted, parseOptions } from './page-common.mjs';
 
-const options = { 'timeout-ms': '60000', chromium: '/usr/bin/chromium' };
-for (let i = 2; i < process.argv.length; i += 2) {
-  options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-}
-for (const required of ['url', 'out', 'user-data-dir']) {
-  if (!options[required]) {
-    console.log(JSON.stringify({ ok: false, reason: `--${required} is required` }));
-    process.exit(2);
-  }
-}
+const options = parseOptions({}, ['url', 'out', 'user-data-dir']);
 const timeout = Number(options['timeout-ms']);
-setTimeout(() => {
-  console.log(JSON.stringify({ ok: false, reason: `gave up after ${timeout + 15000} ms` }));
-  process.exit(3);
-}, timeout + 15000).unref();
-
-const flags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function painted() {
-  const canvases = [...document.querySelectorAll('.display canvas')];
-  const largest = canvases.sort((a, b) => b.width * b.height - a.width * a.height)[0];
-  if (!largest || largest.width < 64 || largest.height < 64) return false;
-  const pixel = largest.getContext('2d').getImageData(8, 8, 1, 1).data;
-  return pixel[3] === 255;
-}
+exitAfter(timeout);
 
 // With --expect-colour RRGGBB: at least a quarter of a 9×9 grid over the display is within 8 of
 // that colour on each channel, i.e. the desktop itself is shown, not the black of a session starting.
