@@ -54,6 +54,7 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
@@ -306,6 +307,7 @@ public final class ApiServer implements AutoCloseable {
             matched = route(request, response.getHeaders());
         } catch (RuntimeException e) {
             guard.requestRead(connection);
+            closeIfBodyUnread(request, response);
             answer(request, response, answered, "unmatched", started, null, e);
             return;
         }
@@ -317,6 +319,7 @@ public final class ApiServer implements AutoCloseable {
         String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             guard.requestRead(connection);
+            closeIfBodyUnread(request, response);
             answer(request, response, answered, matched.name(), started, null,
                     new ApiException(415, "Send the body as JSON with Content-Type: application/json"));
             return;
@@ -324,6 +327,7 @@ public final class ApiServer implements AutoCloseable {
         long declared = request.getLength();
         if (declared > DRAINED_BODY_BYTES) {
             guard.requestRead(connection);
+            closeIfBodyUnread(request, response);
             answer(request, response, answered, matched.name(), started, null, tooLarge());
             return;
         }
@@ -344,6 +348,17 @@ public final class ApiServer implements AutoCloseable {
             }
             run(matched, new Exchange(request, body, response.getHeaders()), response, answered, started);
         });
+    }
+
+    /**
+     * A request refused before its body was read (no such route, no token, wrong type, too large):
+     * the connection closes after the answer, and the answer says so. Otherwise a client would
+     * send its next request on a connection the server is closing for the unread bytes.
+     */
+    private static void closeIfBodyUnread(Request request, Response response) {
+        if (request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
     }
 
     private static ApiException tooLarge() {
