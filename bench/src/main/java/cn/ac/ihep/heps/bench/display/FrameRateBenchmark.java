@@ -34,9 +34,15 @@ import java.util.UUID;
  *
  * <pre>
  * java -cp ... cn.ac.ihep.heps.bench.display.FrameRateBenchmark [--resolutions 1920x1080,3840x2160]
- *     [--fps 60] [--warmup 5] [--seconds 20] [--rounds 1] [--decode] [--recording]
- *     [--image-types image/jpeg,image/png,image/webp] [--keep-logs] [--out bench/target/frame-rate.md]
+ *     [--fps 60] [--content cards|testsrc2] [--warmup 5] [--seconds 20] [--rounds 1] [--decode] [--recording]
+ *     [--image-types image/jpeg,image/png,image/webp] [--x11vnc 'OPTIONS'] [--keep-logs] [--out bench/target/frame-rate.md]
  * </pre>
+ *
+ * <p>{@code --content} chooses what is painted: the painter's own test cards, where every pixel
+ * changes every frame (the default, the worst case), or ffmpeg's {@code testsrc2}, where part of
+ * the screen moves (the pattern FACTS measured with; needs Debian's ffmpeg).
+ *
+ * <p>{@code --x11vnc} adds options to the desktop's x11vnc (a guest image's own, to measure them).
  *
  * <p>{@code --recording} compares the resolver's defaults unrecorded and recorded (guacd writing
  * the session's recording as the resolver has it do), each round both, and says how fast the
@@ -80,11 +86,12 @@ public final class FrameRateBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("resolutions", "1920x1080,3840x2160", "fps", "60",
-                "warmup", "5", "seconds", "20", "rounds", "1", "out", "bench/target/frame-rate.md"));
+                "content", "cards", "warmup", "5", "seconds", "20", "rounds", "1", "out", "bench/target/frame-rate.md"));
         boolean decode = false;
         boolean keepLogs = false;
         List<Profile> profiles = PROFILES;
         List<String> imageTypes = BROWSER_IMAGE_TYPES;
+        List<String> x11vncOptions = List.of();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--decode")) {
                 decode = true;
@@ -92,13 +99,15 @@ public final class FrameRateBenchmark {
                 profiles = RECORDING_PROFILES;
             } else if (args[i].equals("--image-types") && i + 1 < args.length) {
                 imageTypes = List.of(args[++i].split(","));
+            } else if (args[i].equals("--x11vnc") && i + 1 < args.length) {
+                x11vncOptions = List.of(args[++i].trim().split("\\s+"));
             } else if (args[i].equals("--keep-logs")) {
                 keepLogs = true;
             } else if (args[i].startsWith("--") && i + 1 < args.length && options.containsKey(args[i].substring(2))) {
                 options.put(args[i].substring(2), args[++i]);
             } else {
-                System.err.println("usage: FrameRateBenchmark [--resolutions WxH,...] [--fps N] [--warmup S] [--seconds S] "
-                        + "[--rounds N] [--decode] [--recording] [--image-types T,...] [--keep-logs] [--out FILE]");
+                System.err.println("usage: FrameRateBenchmark [--resolutions WxH,...] [--fps N] [--content cards|testsrc2] [--warmup S] [--seconds S] "
+                        + "[--rounds N] [--decode] [--recording] [--image-types T,...] [--x11vnc 'OPTIONS'] [--keep-logs] [--out FILE]");
                 System.exit(2);
             }
         }
@@ -117,6 +126,7 @@ public final class FrameRateBenchmark {
             resolutions.add(new int[] {Integer.parseInt(wh[0]), Integer.parseInt(wh[1])});
         }
         int fps = Integer.parseInt(options.get("fps"));
+        ScreenPainter.Content content = ScreenPainter.Content.parse(options.get("content"));
         Duration warmup = Duration.ofSeconds(Long.parseLong(options.get("warmup")));
         Duration measure = Duration.ofSeconds(Long.parseLong(options.get("seconds")));
         int rounds = Integer.parseInt(options.get("rounds"));
@@ -154,7 +164,8 @@ public final class FrameRateBenchmark {
                 TunnelClient tunnels = new TunnelClient(stock.url(), tunnelOptions);
                 for (int[] wh : resolutions) {
                     String resolution = wh[0] + "x" + wh[1];
-                    try (LocalDesktop desktop = LocalDesktop.start(wh[0], wh[1], fps, ports.get(resolution), password, work)) {
+                    try (LocalDesktop desktop = LocalDesktop.start(wh[0], wh[1], fps, content, x11vncOptions,
+                            ports.get(resolution), password, work)) {
                         double alone = paintedAlone(desktop, Duration.ofSeconds(5));
                         System.err.printf(Locale.ROOT, "%s: the painter alone paints %.1f frames/s%n", resolution, alone);
                         for (int round = 0; round < rounds; round++) {
@@ -171,7 +182,7 @@ public final class FrameRateBenchmark {
                 }
             }
         }
-        String report = report(results, fps, warmup, measure, decode, imageTypes);
+        String report = report(results, fps, content, x11vncOptions, warmup, measure, decode, imageTypes);
         System.out.println(report);
         Path out = Path.of(options.get("out"));
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -269,14 +280,17 @@ public final class FrameRateBenchmark {
                 r.tomcatCpu(), r.clientCpu(), r.firstFrameMillis(), r.images(), r.recordedBytesPerSecond() / 1e6, loadAverage());
     }
 
-    private static String report(List<Result> results, int fps, Duration warmup, Duration window, boolean decode,
-            List<String> imageTypes) {
+    private static String report(List<Result> results, int fps, ScreenPainter.Content content, List<String> x11vncOptions,
+            Duration warmup, Duration window, boolean decode, List<String> imageTypes) {
         StringBuilder out = new StringBuilder()
                 .append("# Frame rate through the WebSocket tunnel\n\n")
-                .append(String.format(Locale.ROOT, "A full-screen repaint asked for at %d Hz, %d s measured after %d s of warm-up; "
+                .append(String.format(Locale.ROOT, "A full-screen repaint (%s) asked for at %d Hz, %d s measured after %d s of warm-up; "
                         + "every sync acknowledged at once; the client advertises %s; images %s. CPU in %% of one core, "
-                        + "over the measured window.%n%n", fps, window.toSeconds(), warmup.toSeconds(),
-                        String.join(", ", imageTypes), decode ? "decoded" : "counted, not decoded"))
+                        + "over the measured window. x11vnc options: %s.%n%n", content == ScreenPainter.Content.CARDS
+                        ? "the painter's test cards, every pixel changing every frame" : "ffmpeg's testsrc2, part of the screen moving",
+                        fps, window.toSeconds(), warmup.toSeconds(),
+                        String.join(", ", imageTypes), decode ? "decoded" : "counted, not decoded",
+                        x11vncOptions.isEmpty() ? "x11vnc's defaults" : String.join(" ", x11vncOptions)))
                 .append("| resolution | VNC parameters | guacd parameters | painted frames/s | delivered frames/s | share of painted "
                         + "| guacd CPU (session) | x11vnc CPU | Tomcat CPU | client CPU | first frame | images | recording written |\n")
                 .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");

@@ -5,12 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A desktop of the benchmark's own: Xvfb at the chosen size and depth 24, the
- * {@link ScreenPainter} repainting it at a fixed rate, and x11vnc serving it on a loopback port
+ * {@link ScreenPainter} repainting it at a fixed rate with the chosen content, and x11vnc serving it on a loopback port
  * with a password. Everything stops with {@link #close()}.
  */
 final class LocalDesktop implements AutoCloseable {
@@ -34,7 +35,9 @@ final class LocalDesktop implements AutoCloseable {
         this.x11vnc = x11vnc;
     }
 
-    static LocalDesktop start(int width, int height, int fps, int vncPort, String password, Path work) {
+    /** @param x11vncOptions x11vnc options beyond the port, password and display (a guest image's own, say) */
+    static LocalDesktop start(int width, int height, int fps, ScreenPainter.Content content, List<String> x11vncOptions,
+            int vncPort, String password, Path work) {
         int display = freeDisplay();
         Path progress = work.resolve("painter-" + display + ".progress");
         try {
@@ -51,14 +54,17 @@ final class LocalDesktop implements AutoCloseable {
             painter = ChildProcess.start("painter-" + display, List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1500m",
                     "-cp", System.getProperty("java.class.path"), ScreenPainter.class.getName(),
-                    "--fps", Integer.toString(fps), "--progress", progress.toString()),
+                    "--fps", Integer.toString(fps), "--content", content.option(), "--progress", progress.toString()),
                     Map.of("DISPLAY", ":" + display), work);
-            painter.awaitReady("first painted frames", Duration.ofSeconds(30), () -> Files.exists(progress));
+            // testsrc2's frames are rendered by ffmpeg before the first one is painted.
+            painter.awaitReady("first painted frames", Duration.ofSeconds(120), () -> Files.exists(progress));
             Path passwordFile = work.resolve("vncpasswd-" + display);
             storePassword(password, passwordFile, work);
-            ChildProcess x11vnc = ChildProcess.start("x11vnc-" + display, List.of("x11vnc", "-display", ":" + display,
+            List<String> command = new ArrayList<>(List.of("x11vnc", "-display", ":" + display,
                     "-rfbport", Integer.toString(vncPort), "-rfbauth", passwordFile.toString(), "-localhost",
-                    "-forever", "-shared", "-quiet", "-noxrecord"), Map.of(), work);
+                    "-forever", "-shared", "-quiet", "-noxrecord"));
+            command.addAll(x11vncOptions);
+            ChildProcess x11vnc = ChildProcess.start("x11vnc-" + display, command, Map.of(), work);
             x11vnc.awaitReady("VNC on port " + vncPort, Duration.ofSeconds(30), () -> ChildProcess.listening(vncPort));
             return new LocalDesktop(width, height, vncPort, progress, xvfb, painter, x11vnc);
         } catch (RuntimeException e) {

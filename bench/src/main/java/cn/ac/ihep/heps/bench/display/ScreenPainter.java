@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -20,15 +22,38 @@ import java.util.concurrent.locks.LockSupport;
  * frame is a test card (colour bars, a ramp, a field of blocks, a moving bar) whose colours all
  * turn a step further every frame: every pixel changes, in place, so guacd cannot send a frame
  * as a scroll ({@code copy}) and must encode the whole screen, as with a video or a 3D view.
- * Every 100 ms it writes {@code <frames> <nanoTime of the last frame>} to the progress file, so
- * the benchmark can count the frames painted during its measurement, at the source.
+ * With {@code --content testsrc2} it paints ffmpeg's moving test pattern instead ({@link TestSource}),
+ * where only part of the screen changes between frames. Every 100 ms it writes
+ * {@code <frames> <nanoTime of the last frame>} to the progress file, so the benchmark can count
+ * the frames painted during its measurement, at the source.
  *
- * <pre>java ... ScreenPainter --fps 60 --progress /tmp/painter.progress</pre>
+ * <pre>java ... ScreenPainter --fps 60 [--content cards|testsrc2] --progress /tmp/painter.progress</pre>
  */
 public final class ScreenPainter {
 
-    /** Distinct frames painted in turn (made once: painting is then a copy in the X server). */
+    /** Distinct test cards painted in turn (made once: painting is then a copy in the X server). */
     static final int CYCLE = 12;
+
+    /** What the painter paints. */
+    enum Content {
+        /** Its own test cards: every pixel changes every frame (the worst case for guacd). */
+        CARDS,
+        /** ffmpeg's testsrc2: part of the screen moves, as in a video or a turning 3D view. */
+        TESTSRC2;
+
+        static Content parse(String name) {
+            for (Content content : values()) {
+                if (content.name().equalsIgnoreCase(name)) {
+                    return content;
+                }
+            }
+            throw new IllegalArgumentException("unknown content '" + name + "': cards or testsrc2");
+        }
+
+        String option() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     private ScreenPainter() {
     }
@@ -36,11 +61,14 @@ public final class ScreenPainter {
     public static void main(String[] args) throws Exception {
         int fps = 60;
         Path progress = null;
-        for (int i = 0; i < args.length; i += 2) {
+        Content content = Content.CARDS;
+        for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--fps" -> fps = Integer.parseInt(args[i + 1]);
+                case "--content" -> content = Content.parse(args[i + 1]);
                 case "--progress" -> progress = Path.of(args[i + 1]);
-                default -> throw new IllegalArgumentException("usage: ScreenPainter --fps N --progress FILE");
+                default -> throw new IllegalArgumentException(
+                        "usage: ScreenPainter --fps N [--content cards|testsrc2] --progress FILE");
             }
         }
         if (progress == null) {
@@ -55,10 +83,7 @@ public final class ScreenPainter {
         frame.setVisible(true);
         frame.createBufferStrategy(2);
         BufferStrategy strategy = frame.getBufferStrategy();
-        BufferedImage[] cards = new BufferedImage[CYCLE];
-        for (int i = 0; i < CYCLE; i++) {
-            cards[i] = card(screen.width, screen.height, i);
-        }
+        List<BufferedImage> cards = frames(content, screen.width, screen.height, fps);
 
         long period = 1_000_000_000L / fps;
         long next = System.nanoTime();
@@ -66,7 +91,7 @@ public final class ScreenPainter {
         long lastWrite = 0;
         while (true) {
             Graphics2D g = (Graphics2D) strategy.getDrawGraphics();
-            g.drawImage(cards[(int) (frames % CYCLE)], 0, 0, null);
+            g.drawImage(cards.get((int) (frames % cards.size())), 0, 0, null);
             g.dispose();
             strategy.show();
             Toolkit.getDefaultToolkit().sync();
@@ -84,6 +109,18 @@ public final class ScreenPainter {
                 next = System.nanoTime(); // fell behind: do not try to catch up in a burst
             }
         }
+    }
+
+    private static List<BufferedImage> frames(Content content, int width, int height, int fps)
+            throws IOException, InterruptedException {
+        if (content == Content.TESTSRC2) {
+            return TestSource.render(width, height, fps);
+        }
+        List<BufferedImage> cards = new ArrayList<>(CYCLE);
+        for (int i = 0; i < CYCLE; i++) {
+            cards.add(card(width, height, i));
+        }
+        return cards;
     }
 
     private static void write(Path progress, String line) throws IOException {
