@@ -194,6 +194,14 @@ public final class AgentApiClient {
                 .PUT(HttpRequest.BodyPublishers.noBody()).build(), 200);
     }
 
+    /** The newest audit entries naming the user as actor or subject ({@code GET /v1/audit?user=}), at most 50. */
+    public List<JsonNode> audit(String username) {
+        JsonNode page = send(request("v1/audit?limit=50&user=" + encode(username)).GET().build(), 200);
+        List<JsonNode> entries = new ArrayList<>();
+        page.path("entries").forEach(entries::add);
+        return entries;
+    }
+
     public void removeMember(String proposalId, String username) {
         send(request("v1/experiments/" + encode(proposalId) + "/members/" + encode(username)).DELETE().build(), 200, 404);
     }
