@@ -9,8 +9,11 @@ import cn.ac.ihep.heps.testsupport.demo.AgentApiClient;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.AgentDesktop;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.ExperimentRequest;
 import cn.ac.ihep.heps.testsupport.demo.DemoStack;
+import cn.ac.ihep.heps.testsupport.guacamole.web.ApiResult;
+import cn.ac.ihep.heps.testsupport.guacamole.web.AuthenticatedSession;
 import cn.ac.ihep.heps.testsupport.guacamole.web.GuacamoleStack;
 import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
+import cn.ac.ihep.heps.testsupport.time.Eventually;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -231,8 +234,28 @@ final class E2eEnvironment implements ExtensionContext.Store.CloseableResource {
         PortalTokenIssuer.LoadedKey key = PortalTokenIssuer.load(demo.portalKey());
         PortalTokenIssuer issuer = new PortalTokenIssuer(key.key(), key.keyId() != null ? key.keyId() : demo.portalKeyId(),
                 Clock.systemUTC());
-        return new E2eEnvironment(guacamole, demo, cloud, run, linux, second, windows, prefix + "n", prefix + "c",
-                issuer, List.copyOf(applied));
+        E2eEnvironment env = new E2eEnvironment(guacamole, demo, cloud, run, linux, second, windows, prefix + "n",
+                prefix + "c", issuer, List.copyOf(applied));
+        // The colleague's tag reaches the resolver's index at its next refresh (15 s), not at once.
+        windows.ifPresent(owner -> env.awaitOffered(env.colleague, owner.serverId()));
+        return env;
+    }
+
+    /** Until Guacamole offers the user that desktop, signing in with a fresh portal token each time. */
+    void awaitOffered(String username, String serverId) {
+        Eventually.await("Guacamole offering " + serverId + " to " + username, Duration.ofSeconds(60),
+                Duration.ofSeconds(2), () -> {
+                    ApiResult<AuthenticatedSession> login = guacamole.web().loginWithPortalToken(portalToken(username));
+                    if (!(login instanceof ApiResult.Ok<AuthenticatedSession> ok)) {
+                        return login.toString();
+                    }
+                    try {
+                        return guacamole.web().connections(ok.value().authToken(), DesktopScreens.RESOLVER).orThrow()
+                                .keySet().toString();
+                    } finally {
+                        guacamole.web().logout(ok.value().authToken());
+                    }
+                }, offered -> offered.contains(serverId));
     }
 
     /** The first beamline whose current image is (or is not) a Windows image. */
