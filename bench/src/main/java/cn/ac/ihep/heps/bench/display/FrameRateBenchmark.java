@@ -286,9 +286,7 @@ public final class FrameRateBenchmark {
                 .append("# Frame rate through the WebSocket tunnel\n\n")
                 .append(String.format(Locale.ROOT, "A full-screen repaint (%s) asked for at %d Hz, %d s measured after %d s of warm-up; "
                         + "every sync acknowledged at once; the client advertises %s; images %s. CPU in %% of one core, "
-                        + "over the measured window. x11vnc options: %s.%n%n", content == ScreenPainter.Content.CARDS
-                        ? "the painter's test cards, every pixel changing every frame" : "ffmpeg's testsrc2, part of the screen moving",
-                        fps, window.toSeconds(), warmup.toSeconds(),
+                        + "over the measured window. x11vnc options: %s.%n%n", content.description, fps, window.toSeconds(), warmup.toSeconds(),
                         String.join(", ", imageTypes), decode ? "decoded" : "counted, not decoded",
                         x11vncOptions.isEmpty() ? "x11vnc's defaults" : String.join(" ", x11vncOptions)))
                 .append("| resolution | VNC parameters | guacd parameters | painted frames/s | delivered frames/s | share of painted "

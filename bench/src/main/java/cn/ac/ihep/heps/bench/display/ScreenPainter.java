@@ -37,9 +37,16 @@ public final class ScreenPainter {
     /** What the painter paints. */
     enum Content {
         /** Its own test cards: every pixel changes every frame (the worst case for guacd). */
-        CARDS,
+        CARDS("the painter's test cards, every pixel changing every frame"),
         /** ffmpeg's testsrc2: part of the screen moves, as in a video or a turning 3D view. */
-        TESTSRC2;
+        TESTSRC2("ffmpeg's testsrc2, part of the screen moving");
+
+        /** What a report says was painted. */
+        final String description;
+
+        Content(String description) {
+            this.description = description;
+        }
 
         static Content parse(String name) {
             for (Content content : values()) {
