@@ -306,8 +306,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             matched = route(request, response.getHeaders());
         } catch (RuntimeException e) {
-            guard.requestRead(connection);
-            closeIfBodyUnread(request, response);
+            refusedBeforeBody(connection, request, response);
             answer(request, response, answered, "unmatched", started, null, e);
             return;
         }
@@ -318,16 +317,14 @@ public final class ApiServer implements AutoCloseable {
         }
         String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            guard.requestRead(connection);
-            closeIfBodyUnread(request, response);
+            refusedBeforeBody(connection, request, response);
             answer(request, response, answered, matched.name(), started, null,
                     new ApiException(415, "Send the body as JSON with Content-Type: application/json"));
             return;
         }
         long declared = request.getLength();
         if (declared > DRAINED_BODY_BYTES) {
-            guard.requestRead(connection);
-            closeIfBodyUnread(request, response);
+            refusedBeforeBody(connection, request, response);
             answer(request, response, answered, matched.name(), started, null, tooLarge());
             return;
         }
@@ -352,10 +349,12 @@ public final class ApiServer implements AutoCloseable {
 
     /**
      * A request refused before its body was read (no such route, no token, wrong type, too large):
-     * the connection closes after the answer, and the answer says so. Otherwise a client would
-     * send its next request on a connection the server is closing for the unread bytes.
+     * done reading, as far as the guard goes, and the connection closes after the answer, which
+     * says so. Otherwise a client would send its next request on a connection the server is
+     * closing for the unread bytes.
      */
-    private static void closeIfBodyUnread(Request request, Response response) {
+    private void refusedBeforeBody(Connection connection, Request request, Response response) {
+        guard.requestRead(connection);
         if (request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
             response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         }
