@@ -19,6 +19,8 @@ final class CloudInitUserData implements UserDataRenderer {
 
     /** Never through the proxy: the guest itself and the metadata service the completion signal uses. */
     static final String NO_PROXY = "localhost,127.0.0.1,169.254.169.254";
+    /** dpkg's setting for the builder only: the disk is synced once, before it becomes an image. */
+    static final String DPKG_UNSAFE_IO_FILE = "/etc/dpkg/dpkg.cfg.d/90heps-build-unsafe-io";
 
     private static final String LIB = """
             # heps_fetch URL SHA256 DEST: fetch from the artifact store; refuse a file whose sha256 differs.
@@ -82,6 +84,13 @@ final class CloudInitUserData implements UserDataRenderer {
             heredoc(script, "$HEPS_APT_PROXY_FILE", "Acquire::http::Proxy \"" + proxy + "\";\n"
                     + "Acquire::https::Proxy \"" + proxy + "\";\n");
         });
+        if (plan.installs()) {
+            // Under emulation every fsync of every unpacked file costs the guest's disk a flush;
+            // the install's files are synced once at the end, before the snapshot.
+            script.append("# dpkg without a sync per file while the components install; removed before the end.\n");
+            script.append(": \"${HEPS_DPKG_UNSAFE_IO_FILE:=").append(DPKG_UNSAFE_IO_FILE).append("}\"\n");
+            heredoc(script, "$HEPS_DPKG_UNSAFE_IO_FILE", "force-unsafe-io\n");
+        }
         heredoc(script, "$HEPS_STAGING/lib.sh", LIB);
         script.append("""
 
@@ -169,6 +178,10 @@ final class CloudInitUserData implements UserDataRenderer {
         if (plan.packageProxy().isPresent()) {
             // Whatever the result: desktops booted from the image must not use the build network's proxy.
             script.append("rm -f \"$HEPS_APT_PROXY_FILE\"\n");
+        }
+        if (plan.installs()) {
+            // Whatever the result: a desktop's own updates sync as dpkg always does.
+            script.append("rm -f \"$HEPS_DPKG_UNSAFE_IO_FILE\"\n");
         }
         script.append("""
 

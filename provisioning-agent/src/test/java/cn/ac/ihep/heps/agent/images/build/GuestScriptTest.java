@@ -97,7 +97,8 @@ public class GuestScriptTest {
         ProcessBuilder bash = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true)
                 .redirectOutput(temp.resolve("output-" + phase).toFile());
         bash.environment().putAll(Map.of("HEPS_STAGING", temp.resolve("staging").toString(),
-                "HEPS_LOG", temp.resolve("heps-build.log").toString(), "HEPS_CONSOLES", console.toString()));
+                "HEPS_LOG", temp.resolve("heps-build.log").toString(), "HEPS_CONSOLES", console.toString(),
+                "HEPS_DPKG_UNSAFE_IO_FILE", temp.resolve("dpkg-unsafe-io").toString()));
         bash.environment().putAll(environment);
         Process process = bash.start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the guest script finished");
@@ -157,6 +158,7 @@ public class GuestScriptTest {
                         run: |
                           printf '%s %s %s' "$http_proxy" "$https_proxy" "$no_proxy" > "$HEPS_STAGING/../proxy-env"
                           cp "$HEPS_APT_PROXY_FILE" "$HEPS_STAGING/../apt-conf"
+                          cp "$HEPS_DPKG_UNSAFE_IO_FILE" "$HEPS_STAGING/../dpkg-conf"
                       - name: fail
                         run: |
                           exit 4
@@ -187,6 +189,8 @@ public class GuestScriptTest {
         assertEquals(Map.of("proxy-probe", true), BuildSignal.find(run.console(), "0123456789", "build").orElseThrow().checks(),
                 "the checks see the proxy too");
         assertFalse(Files.exists(aptFile), "the apt proxy setting is gone when the script ends");
+        assertEquals("force-unsafe-io\n", Files.readString(temp.resolve("dpkg-conf")), "dpkg did not sync each file while the steps ran");
+        assertFalse(Files.exists(temp.resolve("dpkg-unsafe-io")), "dpkg syncs again in the image");
     }
 
     @Test
@@ -209,6 +213,13 @@ public class GuestScriptTest {
         assertTrue(removed > with.lastIndexOf("heps_run "), "the proxy is removed after the last check");
         assertTrue(removed < with.indexOf("cloud-init clean") && removed < with.indexOf("heps_signal \"status="),
                 "the proxy is removed before the image is sealed and the builder is stopped");
+        int unsafe = without.indexOf("cat > \"$HEPS_DPKG_UNSAFE_IO_FILE\"");
+        int safeAgain = without.indexOf("rm -f \"$HEPS_DPKG_UNSAFE_IO_FILE\"");
+        assertTrue(unsafe > 0 && unsafe < without.indexOf("  heps_run "), "dpkg skips its syncs from the first step");
+        assertTrue(safeAgain > without.lastIndexOf("heps_run ") && safeAgain < without.indexOf("cloud-init clean"),
+                "dpkg's setting is removed before the image is sealed");
+        assertFalse(UserDataRenderer.renderChecked(repositoryPlan("high-pressure", "validate")).contains("HEPS_DPKG_UNSAFE_IO_FILE"),
+                "a validation boot installs nothing and changes nothing of dpkg's");
         assertBashSyntax("proxied-build", with);
         assertBashSyntax("proxied-validate", UserDataRenderer.renderChecked(
                 repositoryPlan("high-pressure", "validate").withPackageProxy(Optional.of(PROXY))));
