@@ -726,7 +726,7 @@ public final class Reconciler {
                 settings.vmNetwork(), tags(experiment, current.username(), pass.namedUsers.getOrDefault(current.id(), List.of())),
                 metadata(experiment, protocol, image.get()),
                 userData.render(new UserDataRenderer.Values(os, current.serverName(),
-                        ServerNaming.hostname(os, experiment.beamline(), experiment.proposalId(), current.username()),
+                        ServerNaming.hostname(os, joinPassword != null, experiment.beamline(), experiment.proposalId(), current.username()),
                         experiment.beamline(), experiment.proposalId(), current.username(), protocol.wireName(),
                         settings.agentUrl(), token, settings.adDomain(), settings.adComputerOu(),
                         settings.storageMounts())),

@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * Names of desktop VMs. The server name says whose desktop it is; the guest's host name
  * must be a valid DNS label, and on Windows at most 15 characters (NetBIOS), so Windows
- * desktops get a short stable name derived from the experiment and the member.
+ * desktops, and any desktop that joins the domain, get a short stable name derived from the
+ * experiment and the member.
  */
 public final class ServerNaming {
     private ServerNaming() {
@@ -20,8 +21,13 @@ public final class ServerNaming {
         return name.length() <= 63 ? name : name.substring(0, 54) + "-" + shortHash(proposalId + "/" + username, 8);
     }
 
-    public static String hostname(String os, String beamline, String proposalId, String username) {
-        if ("windows".equals(os)) {
+    /**
+     * The guest's host name: its AD computer name on Windows (NetBIOS) and on any desktop that
+     * joins the domain, whose Kerberos and sssd find the machine's own principal by the host name;
+     * otherwise the server name.
+     */
+    public static String hostname(String os, boolean joinsDomain, String beamline, String proposalId, String username) {
+        if ("windows".equals(os) || joinsDomain) {
             return computerName(proposalId, username);
         }
         return serverName(beamline, proposalId, username);

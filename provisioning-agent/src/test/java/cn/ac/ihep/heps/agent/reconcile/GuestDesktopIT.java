@@ -152,7 +152,7 @@ class GuestDesktopIT {
         String token = EnrollmentService.newToken();
         long desktopId = recordDesktop(name, token);
         String userData = new UserDataRenderer(Optional.empty()).render(new UserDataRenderer.Values("linux", name,
-                ServerNaming.hostname("linux", "B1", "P-700", "hana"), "B1", "P-700", "hana", "vnc",
+                ServerNaming.hostname("linux", false, "B1", "P-700", "hana"), "B1", "P-700", "hana", "vnc",
                 api.baseUri(false).toString(), token, Optional.empty(), Optional.empty(), List.of()));
 
         String id = boot(name, OpenStackTestBed.LINUX_IMAGE, userData);
@@ -241,7 +241,7 @@ class GuestDesktopIT {
         String token = EnrollmentService.newToken();
         long desktopId = recordDesktop(linuxName, token);
         String userData = new UserDataRenderer(Optional.empty()).render(new UserDataRenderer.Values("linux",
-                linuxName, ServerNaming.hostname("linux", "B1", "P-700", "hana"), "B1", "P-700", "hana", "vnc",
+                linuxName, ServerNaming.hostname("linux", false, "B1", "P-700", "hana"), "B1", "P-700", "hana", "vnc",
                 api.baseUri(false).toString(), token, Optional.empty(), Optional.empty(), List.of()));
         String linux = boot(linuxName, OpenStackTestBed.LINUX_IMAGE, userData);
         String windows = boot("heps-it-windows-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()),

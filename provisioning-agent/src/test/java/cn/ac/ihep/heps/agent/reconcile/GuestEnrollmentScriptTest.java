@@ -123,7 +123,7 @@ class GuestEnrollmentScriptTest {
     /** Writes the user data's enrollment files into the guest directory and returns the script. */
     private Path install(String token, int attempts) throws IOException {
         String rendered = new UserDataRenderer(Optional.empty()).render(new UserDataRenderer.Values("linux",
-                "heps-b1-p-700-hana", ServerNaming.hostname("linux", "B1", "P-700", "hana"), "B1", "P-700", "hana",
+                "heps-b1-p-700-hana", ServerNaming.hostname("linux", false, "B1", "P-700", "hana"), "B1", "P-700", "hana",
                 "vnc", api.baseUri(false).toString().replaceAll("/$", ""), token, Optional.empty(), Optional.empty(),
                 List.of()));
         JsonNode files = new ObjectMapper(new YAMLFactory()).readTree(rendered).get("write_files");

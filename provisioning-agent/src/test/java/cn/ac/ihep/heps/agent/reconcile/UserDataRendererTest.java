@@ -19,7 +19,7 @@ class UserDataRendererTest {
 
     private static UserDataRenderer.Values values(String os, String token, Optional<String> domain) {
         return new UserDataRenderer.Values(os, "heps-b1-p-1-alice",
-                ServerNaming.hostname(os, "B1", "P-1", "alice"), "B1", "P-1", "alice",
+                ServerNaming.hostname(os, false, "B1", "P-1", "alice"), "B1", "P-1", "alice",
                 "windows".equals(os) ? "rdp" : "vnc", "http://agent.example:8640", token, domain, Optional.of("OU=Desktops"),
                 List.of(List.of("nas:/beamlines/{beamline}/{experiment}", "/data", "nfs4", "rw,_netdev")));
     }
@@ -42,7 +42,7 @@ class UserDataRendererTest {
         // The domain join is part of the enrollment: the one-time password comes from the agent,
         // reaches adcli on stdin, and is never in the user data.
         assertTrue(files.contains("adcli join --login-type=computer --stdin-password"), files);
-        assertFalse(rendered.contains(ServerNaming.hostname("linux", "B1", "P-1", "alice").toLowerCase() + "\""),
+        assertFalse(rendered.contains(ServerNaming.hostname("linux", false, "B1", "P-1", "alice").toLowerCase() + "\""),
                 "no host-name password");
     }
 
@@ -84,7 +84,7 @@ class UserDataRendererTest {
 
     @Test
     void windowsJoinsWithTheOneTimePasswordItFetchesNeverItsHostName() {
-        String hostname = ServerNaming.hostname("windows", "B1", "P-1", "alice");
+        String hostname = ServerNaming.hostname("windows", false, "B1", "P-1", "alice");
         assertTrue(hostname.length() <= 15, hostname);
         assertEquals(hostname, ServerNaming.computerName("P-1", "alice"), "the computer account's name");
         String rendered = new UserDataRenderer(Optional.empty()).render(values("windows", "tok-9", Optional.of("ad.example")));
@@ -117,5 +117,14 @@ class UserDataRendererTest {
         String longName = ServerNaming.serverName("B1", "P".repeat(64), "u".repeat(48));
         assertTrue(longName.length() <= 63, longName);
         assertTrue(longName.matches("[a-z0-9-]+"), longName);
+    }
+
+    @Test
+    void aDesktopThatJoinsTheDomainIsNamedAsItsComputerAccount() {
+        String computer = ServerNaming.computerName("P-1", "alice");
+        assertEquals(computer, ServerNaming.hostname("linux", true, "B1", "P-1", "alice"));
+        assertEquals(computer, ServerNaming.hostname("windows", true, "B1", "P-1", "alice"));
+        assertEquals("heps-b1-p-1-alice", ServerNaming.hostname("linux", false, "B1", "P-1", "alice"));
+        assertTrue(computer.length() <= 15 && computer.matches("heps-[0-9a-f]{10}"), computer);
     }
 }
