@@ -13,6 +13,11 @@ REALM=HEPS.TEST
 DOMAIN=HEPS
 BASE_DN="DC=heps,DC=test"
 LDAPS_PORT=636
+DC_HOST=dc1.heps.test
+# The OpenStack test bed's desktop network (dev/openstack): when it is up, real guests on it join
+# this domain, so the DC also answers on the bridge's gateway address, with a DNS server there.
+GUEST_BRIDGE="${HEPS_SAMBA_AD_GUEST_BRIDGE:-heps-br0}"
+GUEST_GATEWAY="${HEPS_SAMBA_AD_GUEST_GATEWAY:-10.42.0.1}"
 
 say() { printf '[heps-samba-ad] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -35,4 +40,14 @@ stop_samba() {
         say "stopped samba (pid $pid)"
     fi
     rm -f "$RUN/samba.pid"
+}
+
+# Stops the guests' DNS server of the pid file, if it runs.
+stop_guest_dns() {
+    local pid
+    if pid=$(pid_of dnsmasq); then
+        kill -TERM "$pid" 2>/dev/null || true
+        say "stopped the guests' DNS server (pid $pid)"
+    fi
+    rm -f "$RUN/dnsmasq.pid"
 }

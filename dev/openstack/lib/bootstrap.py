@@ -124,10 +124,16 @@ def resources(s):
         network = conn.network.create_network(name="heps-vm-network", shared=True,
                                               provider_network_type="flat",
                                               provider_physical_network="heps")
-    if not list(conn.network.subnets(network_id=network.id)):
+    # The gateway is the guests' DNS server too: the Samba AD test bed answers there for its domain
+    # (dev/samba-ad), so a real guest finds the domain controller it joins. Nova's config drive
+    # hands the address to the guest with its static network.
+    subnets = list(conn.network.subnets(network_id=network.id))
+    if not subnets:
         conn.network.create_subnet(network_id=network.id, name="heps-vm-subnet", ip_version=4,
                                    cidr="10.42.0.0/20", enable_dhcp=False,
-                                   gateway_ip="10.42.0.1")
+                                   gateway_ip="10.42.0.1", dns_nameservers=["10.42.0.1"])
+    elif subnets[0].dns_nameservers != ["10.42.0.1"]:
+        conn.network.update_subnet(subnets[0], dns_nameservers=["10.42.0.1"])
     print("project heps %s network %s" % (heps.id, network.id))
 
 
