@@ -135,10 +135,13 @@ public final class ImageBuilder {
                     throw e;
                 }
                 artifacts.createdImage(imageId);
-                cloud.updateImageProperties(imageId, Map.of(
-                        BuildImageProperties.BUILD_ID, buildId,
-                        BuildImageProperties.BUILD_STATE, BuildImageProperties.STATE_UNVALIDATED,
-                        BuildImageProperties.BUILD_LEASE_UNTIL, leaseUntil()));
+                // The recipe's own properties (machine type, buses) now: the validation boot runs the
+                // image on the hardware desktops will get. What makes it current comes after.
+                Map<String, String> unvalidated = new LinkedHashMap<>(beamline.imageProperties());
+                unvalidated.put(BuildImageProperties.BUILD_ID, buildId);
+                unvalidated.put(BuildImageProperties.BUILD_STATE, BuildImageProperties.STATE_UNVALIDATED);
+                unvalidated.put(BuildImageProperties.BUILD_LEASE_UNTIL, leaseUntil());
+                cloud.updateImageProperties(imageId, unvalidated);
                 awaitImageActive(imageId, id, listener);
                 cloud.deleteServer(builder.id());
                 artifacts.forgetServer(builder.id());

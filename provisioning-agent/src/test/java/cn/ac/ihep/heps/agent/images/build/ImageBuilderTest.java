@@ -91,6 +91,26 @@ class ImageBuilderTest {
     }
 
     @Test
+    void theValidationBootRunsTheImageOnTheHardwareTheRecipeNames() {
+        List<Map<String, String>> booted = new ArrayList<>();
+        cloud.guest = (server, userData) -> {
+            if (!server.imageId().equals(cloud.images.values().stream()
+                    .filter(image -> image.name().equals(highPressure.baseImage().name())).findFirst().orElseThrow().id())) {
+                booted.add(Map.copyOf(cloud.images.get(server.imageId()).properties()));
+            }
+            cloud.setServerMetadata(server.id(),
+                    Map.of(BuildConventions.META_RESULT, PlayedGuest.resultLine(userData, null, component -> true)));
+        };
+
+        build();
+
+        assertEquals(1, booted.size(), "one validation boot of the new image");
+        assertEquals("q35", booted.get(0).get("hw_machine_type"), booted.get(0).toString());
+        assertEquals(BuildImageProperties.STATE_UNVALIDATED, booted.get(0).get(BuildImageProperties.BUILD_STATE));
+        assertFalse(booted.get(0).containsKey(ImageProperties.BEAMLINE), "not yet an image desktops may boot");
+    }
+
+    @Test
     void aStepThatFailsInTheGuestFailsTheBuildAndRemovesTheBuilder() {
         cloud.guest = (server, userData) -> cloud.setServerMetadata(server.id(), Map.of(BuildConventions.META_RESULT,
                 PlayedGuest.resultLine(userData, "dioptas/install", component -> !component.equals("dioptas"))));
