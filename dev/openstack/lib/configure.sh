@@ -201,7 +201,10 @@ remove_unused_original_minimum_age_seconds = 600
 remove_unused_resized_minimum_age_seconds = 600
 [libvirt]
 virt_type = qemu
-cpu_mode = none
+# Westmere, the newest model emulation (TCG) offers here: its default, qemu64, lacks SSSE3 and
+# SSE4, and the desktops' scientific software stops with "Illegal instruction" on it.
+cpu_mode = custom
+cpu_models = Westmere
 connection_uri = qemu:///system
 [nova_sys_admin]
 helper_command = $privsep
