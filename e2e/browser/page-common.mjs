@@ -1,6 +1,7 @@
 // What every browser script of the end-to-end tests shares: its command line, a watchdog so the
-// process never hangs, the flags the project runs Chromium with (e2e/README.md), and the test
-// for a painted remote display.
+// process never hangs, the flags the project runs Chromium with (e2e/README.md) and its launch,
+// and the test for a painted remote display.
+import { chromium } from 'playwright-core';
 
 // --name value pairs over the defaults; a missing required one prints a JSON line and exits 2.
 export function parseOptions(defaults, required) {
@@ -37,4 +38,14 @@ export function painted() {
   if (!largest || largest.width < 64 || largest.height < 64) return false;
   const pixel = largest.getContext('2d').getImageData(8, 8, 1, 1).data;
   return pixel[3] === 255;
+}
+
+// Debian's Chromium (--chromium), headless, with the flags above and the profile in --user-data-dir.
+export function launchBrowser(options, width = options.width, height = options.height) {
+  return chromium.launchPersistentContext(options['user-data-dir'], {
+    executablePath: options.chromium,
+    headless: true,
+    args: chromiumFlags,
+    viewport: { width: Number(width), height: Number(height) },
+  });
 }

@@ -4,8 +4,7 @@
 //
 //   node portal-screenshot.mjs --url URL --out FILE.png --user-data-dir DIR [--timeout-ms 60000]
 //                              [--width 1280] [--height 720] [--chromium /usr/bin/chromium]
-import { chromium } from 'playwright-core';
-import { chromiumFlags as flags, exitAfter, painted, parseOptions } from './page-common.mjs';
+import { launchBrowser, exitAfter, painted, parseOptions } from './page-common.mjs';
 
 const options = parseOptions({ width: '1280', height: '720' }, ['url', 'out', 'user-data-dir']);
 const timeout = Number(options['timeout-ms']);
@@ -15,12 +14,7 @@ const started = Date.now();
 let context;
 let result = { ok: false };
 try {
-  context = await chromium.launchPersistentContext(options['user-data-dir'], {
-    executablePath: options.chromium,
-    headless: true,
-    args: flags,
-    viewport: { width: Number(options.width), height: Number(options.height) },
-  });
+  context = await launchBrowser(options);
   const page = context.pages()[0] || await context.newPage();
   await page.goto(options.url, { timeout, waitUntil: 'domcontentloaded' });
   try {

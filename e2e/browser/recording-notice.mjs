@@ -5,8 +5,7 @@
 //
 //   node recording-notice.mjs --url URL --out FILE.png --user-data-dir DIR [--timeout-ms 60000]
 //                             [--chromium /usr/bin/chromium] [--expect-colour RRGGBB]
-import { chromium } from 'playwright-core';
-import { chromiumFlags as flags, exitAfter, painted, parseOptions } from './page-common.mjs';
+import { launchBrowser, exitAfter, painted, parseOptions } from './page-common.mjs';
 
 const options = parseOptions({}, ['url', 'out', 'user-data-dir']);
 const timeout = Number(options['timeout-ms']);
@@ -34,9 +33,7 @@ const started = Date.now();
 let context;
 let result = { ok: false };
 try {
-  context = await chromium.launchPersistentContext(options['user-data-dir'], {
-    executablePath: options.chromium, headless: true, args: flags, viewport: { width: 1280, height: 720 },
-  });
+  context = await launchBrowser(options, 1280, 720);
   const page = context.pages()[0] || await context.newPage();
   const tunnels = [];
   page.on('websocket', socket => tunnels.push({ at: Date.now() - started, url: socket.url().replace(/token=[^&]*/, 'token=…') }));

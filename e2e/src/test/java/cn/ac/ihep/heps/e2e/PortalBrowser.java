@@ -23,6 +23,10 @@ final class PortalBrowser {
     private PortalBrowser() {
     }
 
+    static Path chromium() {
+        return CHROMIUM;
+    }
+
     /** Skips the calling test, with the reason, when playwright-core or Chromium is missing. */
     static Path requireBrowser() {
         Path browser = Path.of(System.getProperty("heps.e2e.browser", "browser"));

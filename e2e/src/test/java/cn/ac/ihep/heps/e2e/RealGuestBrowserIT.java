@@ -2,25 +2,12 @@ package cn.ac.ihep.heps.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import cn.ac.ihep.heps.agent.images.catalog.CurrentImageRule;
-import cn.ac.ihep.heps.common.cloud.CloudServer;
-import cn.ac.ihep.heps.common.desktop.ImageProperties;
-import cn.ac.ihep.heps.testsupport.demo.AgentApiClient;
-import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.AgentDesktop;
-import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.ExperimentRequest;
 import cn.ac.ihep.heps.testsupport.desktop.ScreenPixels;
-import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,32 +31,17 @@ class RealGuestBrowserIT {
     void thePortalUrlOpensARealGuestsDesktopInChromium(E2eEnvironment env, TestReporter report, @TempDir Path profile)
             throws IOException, InterruptedException {
         PortalBrowser.requireBrowser();
-        Assumptions.assumeTrue(env.demo.beamlines().contains(BEAMLINE)
-                && CurrentImageRule.current(BEAMLINE, env.cloud.listImages(Map.of(ImageProperties.BEAMLINE, BEAMLINE)))
-                        .isPresent(),
-                () -> "the demo has no image for " + BEAMLINE + " (dev/demo builds it where the base image can be built)");
+        RealGuestExperiment.assumeImage(env, BEAMLINE, "dev/demo builds it where the base image can be built");
 
-        AgentApiClient agent = env.demo.agent();
-        String member = "e2e" + env.run + "r";
-        Instant starts = Instant.now().minus(5, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS);
-        ExperimentRequest experiment = new ExperimentRequest("E2E-" + env.run.toUpperCase(Locale.ROOT) + "-R", BEAMLINE,
-                null, starts, starts.plus(3, ChronoUnit.HOURS), List.of(member), "linux", 0,
-                OpenStackTestBed.QEMU_FLAVOR, null);
-        Instant applied = Instant.now();
-        agent.putExperiment(experiment);
-        try {
-            AgentDesktop desktop = agent.awaitDesktops(experiment.proposalId(), desktops -> desktops.size() == 1
-                    && desktops.get(0).isRunningWithAddress(), RUNNING).get(0);
-            CloudServer server = env.cloud.findServer(desktop.serverId()).orElseThrow();
-            assertTrue(OpenStackTestBed.QEMU_HOST.equals(server.host()), () -> "a real guest, not " + server.host());
-            DesktopUser user = new DesktopUser(member, desktop.proposalId(), desktop.serverId(), desktop.address(), "vnc");
-            E2eEnvironment.awaitPort(user);
-            long toPort = Duration.between(applied, Instant.now()).toSeconds();
+        try (RealGuestExperiment experiment = RealGuestExperiment.apply(env, BEAMLINE, "R")) {
+            DesktopUser user = experiment.awaitDesktop(env, RUNNING);
+            long toPort = experiment.secondsSinceApplied();
+            String member = experiment.member;
 
             Path screenshot = E2eEnvironment.output().resolve("real-guest-" + user.serverId() + ".png");
             PortalBrowser.screenshot(env, member, screenshot, profile, report);
             Measurements.record(report, "real guest", "experiment applied -> VNC port " + toPort + " s -> browser shows it "
-                    + Duration.between(applied, Instant.now()).toSeconds() + " s");
+                    + experiment.secondsSinceApplied() + " s");
 
             BufferedImage shot = ImageIO.read(screenshot.toFile());
             int[] pixels = shot.getRGB(0, 0, shot.getWidth(), shot.getHeight(), null, 0, shot.getWidth());
@@ -80,8 +52,6 @@ class RealGuestBrowserIT {
                     + " pixels of " + screenshot);
             assertTrue(light > pixels.length / 100 && light < pixels.length / 4, () -> "a login box, not a white page: "
                     + light + " of " + pixels.length + " pixels of " + screenshot + " are light");
-        } finally {
-            agent.removeMember(experiment.proposalId(), member);
         }
     }
 

@@ -1,0 +1,79 @@
+package cn.ac.ihep.heps.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.ac.ihep.heps.agent.images.catalog.CurrentImageRule;
+import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.desktop.ImageProperties;
+import cn.ac.ihep.heps.testsupport.demo.AgentApiClient;
+import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.AgentDesktop;
+import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.ExperimentRequest;
+import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * An experiment of the test's own, with one member, at a demo beamline whose desktops are real
+ * guests on the test bed's QEMU host (QEMU flavor). Closing it removes the member, so the agent
+ * deletes the guest.
+ */
+final class RealGuestExperiment implements AutoCloseable {
+    private final AgentApiClient agent;
+    private final ExperimentRequest experiment;
+    final String member;
+    final Instant applied;
+
+    private RealGuestExperiment(AgentApiClient agent, ExperimentRequest experiment, String member, Instant applied) {
+        this.agent = agent;
+        this.experiment = experiment;
+        this.member = member;
+        this.applied = applied;
+    }
+
+    /** Skips the calling test, saying why, unless the demo has a current image for the beamline. */
+    static void assumeImage(E2eEnvironment env, String beamline, String whatBuildsIt) {
+        Assumptions.assumeTrue(env.demo.beamlines().contains(beamline)
+                && CurrentImageRule.current(beamline, env.cloud.listImages(Map.of(ImageProperties.BEAMLINE, beamline)))
+                        .isPresent(),
+                () -> "the demo has no image for " + beamline + " (" + whatBuildsIt + ")");
+    }
+
+    /** Applies the experiment {@code E2E-<run>-<suffix>} with the member {@code e2e<run><suffix>}. */
+    static RealGuestExperiment apply(E2eEnvironment env, String beamline, String suffix) throws IOException, InterruptedException {
+        AgentApiClient agent = env.demo.agent();
+        String member = "e2e" + env.run + suffix.toLowerCase(Locale.ROOT);
+        Instant starts = Instant.now().minus(5, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS);
+        ExperimentRequest experiment = new ExperimentRequest("E2E-" + env.run.toUpperCase(Locale.ROOT) + "-" + suffix,
+                beamline, null, starts, starts.plus(3, ChronoUnit.HOURS), List.of(member), "linux", 0,
+                OpenStackTestBed.QEMU_FLAVOR, null);
+        Instant applied = Instant.now();
+        agent.putExperiment(experiment);
+        return new RealGuestExperiment(agent, experiment, member, applied);
+    }
+
+    /** Waits until the member's desktop runs on the QEMU host and its VNC port answers. */
+    DesktopUser awaitDesktop(E2eEnvironment env, Duration running) throws IOException, InterruptedException {
+        AgentDesktop desktop = agent.awaitDesktops(experiment.proposalId(), desktops -> desktops.size() == 1
+                && desktops.get(0).isRunningWithAddress(), running).get(0);
+        CloudServer server = env.cloud.findServer(desktop.serverId()).orElseThrow();
+        assertTrue(OpenStackTestBed.QEMU_HOST.equals(server.host()), () -> "a real guest, not " + server.host());
+        DesktopUser user = new DesktopUser(member, desktop.proposalId(), desktop.serverId(), desktop.address(), "vnc");
+        E2eEnvironment.awaitPort(user);
+        return user;
+    }
+
+    long secondsSinceApplied() {
+        return Duration.between(applied, Instant.now()).toSeconds();
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        agent.removeMember(experiment.proposalId(), member);
+    }
+}
