@@ -37,19 +37,17 @@ final class ScreenText {
         graphics.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
         graphics.drawImage(shot, 0, 0, large.getWidth(), large.getHeight(), null);
         graphics.dispose();
-        Path enlarged = Files.createTempFile(screenshot.getParent(), "ocr-", ".png");
-        try {
-            ImageIO.write(large, "png", enlarged.toFile());
-            Process tesseract = new ProcessBuilder(TESSERACT.toString(), enlarged.toString(), "stdout", "--psm", "11")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] text = tesseract.getInputStream().readAllBytes();
-            if (!tesseract.waitFor(60, TimeUnit.SECONDS) || tesseract.exitValue() != 0) {
-                tesseract.destroyForcibly();
-                throw new IOException("tesseract could not read " + screenshot);
-            }
-            return new String(text, StandardCharsets.UTF_8);
-        } finally {
-            Files.deleteIfExists(enlarged);
+        // The enlarged picture goes to Tesseract on its standard input, never to a file.
+        Process tesseract = new ProcessBuilder(TESSERACT.toString(), "stdin", "stdout", "--psm", "11")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var input = tesseract.getOutputStream()) {
+            ImageIO.write(large, "png", input);
         }
+        byte[] text = tesseract.getInputStream().readAllBytes();
+        if (!tesseract.waitFor(60, TimeUnit.SECONDS) || tesseract.exitValue() != 0) {
+            tesseract.destroyForcibly();
+            throw new IOException("tesseract could not read " + screenshot);
+        }
+        return new String(text, StandardCharsets.UTF_8);
     }
 }
