@@ -37,14 +37,15 @@ createInterface({ input: process.stdin }).on('line', line => {
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
 // Runs in the page: a coarse signature of the largest canvas (64 x 36 samples) that changes when
-// the picture does.
+// the picture does, leaving out the top and bottom rows, where a panel's clock or a dock's
+// tooltip changes by itself.
 function look() {
   const canvases = [...document.querySelectorAll('.display canvas')];
   const largest = canvases.sort((a, b) => b.width * b.height - a.width * a.height)[0];
   if (!largest || largest.width < 64 || largest.height < 64) return null;
   const data = largest.getContext('2d').getImageData(0, 0, largest.width, largest.height).data;
   const signature = [];
-  for (let y = 0; y < 36; y++) {
+  for (let y = 2; y < 34; y++) {
     for (let x = 0; x < 64; x++) {
       const px = Math.floor((x + 0.5) * largest.width / 64), py = Math.floor((y + 0.5) * largest.height / 36);
       const i = (py * largest.width + px) * 4;
