@@ -64,6 +64,16 @@ public final class QemuGuest implements AutoCloseable {
      * @param hardLimit QEMU is killed after this long, whatever happens to the caller
      */
     public static QemuGuest boot(Path image, Path dir, Path seed, int guestPort, Duration hardLimit) throws IOException {
+        return boot(image, dir, seed, guestPort, hardLimit, List.of("-machine", "pc"));
+    }
+
+    /**
+     * The same on other virtual hardware.
+     *
+     * @param hardware QEMU's options for the machine and CPU, e.g. {@code -machine q35 -cpu Westmere}
+     */
+    public static QemuGuest boot(Path image, Path dir, Path seed, int guestPort, Duration hardLimit, List<String> hardware)
+            throws IOException {
         Path overlay = dir.resolve("overlay.qcow2");
         run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", image.toAbsolutePath().toString(),
                 overlay.toString()));
@@ -71,8 +81,9 @@ public final class QemuGuest implements AutoCloseable {
         int hostPort = freePort();
         List<String> command = new ArrayList<>(List.of(
                 "timeout", "--kill-after=10", hardLimit.toSeconds() + "s",
-                "qemu-system-x86_64", "-accel", "tcg", "-machine", "pc", "-m", "2048", "-smp", "2",
-                "-display", "none", "-vga", "std", "-monitor", "none", "-no-reboot",
+                "qemu-system-x86_64", "-accel", "tcg"));
+        command.addAll(hardware);
+        command.addAll(List.of("-m", "2048", "-smp", "2", "-display", "none", "-vga", "std", "-monitor", "none", "-no-reboot",
                 "-serial", "file:" + serialLog,
                 "-drive", "file=" + overlay + ",if=virtio,format=qcow2",
                 "-drive", "file=" + seed.toAbsolutePath() + ",media=cdrom,format=raw,readonly=on",

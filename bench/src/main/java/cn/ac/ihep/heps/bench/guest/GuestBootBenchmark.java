@@ -1,0 +1,161 @@
+package cn.ac.ihep.heps.bench.guest;
+
+import cn.ac.ihep.heps.bench.Percentiles;
+import cn.ac.ihep.heps.testsupport.vm.QemuGuest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Where a desktop image's boot spends its time under QEMU emulation, booted as the test bed's
+ * QEMU host boots a desktop (TCG, q35, Westmere, 2 vCPUs, 2 GiB, a config drive with a static
+ * address): seconds from QEMU's start to each {@link BootMilestone} on the serial console and to
+ * the VNC server's banner, over several boots, as medians and maxima. The user data starts x11vnc
+ * on LightDM's display as soon as it exists, where a desktop waits for its enrolment as well: so
+ * this is the guest's own share of {@code heps desktop create} to the first frame. Give several
+ * images to compare them; boots run one at a time, and nothing else should run beside them.
+ *
+ * <pre>
+ * java -cp bench/target/classes:$(cat bench/target/bench.cp) cn.ac.ihep.heps.bench.guest.GuestBootBenchmark \
+ *     [--boots 3] [--machine q35] [--cpu Westmere] [--limit-seconds 600] IMAGE.qcow2 [IMAGE.qcow2 ...]
+ * </pre>
+ */
+public final class GuestBootBenchmark {
+
+    private static final String USER_DATA = """
+            #cloud-config
+            # The benchmark's stand-in for the enrolment: the VNC server on LightDM's display once it runs.
+            bootcmd:
+              - - systemd-run
+                - --no-block
+                - --collect
+                - --unit=bench-vnc
+                - /bin/sh
+                - -c
+                - 'until x11vnc -display :0 -auth /var/run/lightdm/root/:0 -forever -shared -noxdamage -nopw -rfbport 5900 -o /var/log/bench-vnc.log; do sleep 0.5; done'
+            """;
+
+    private GuestBootBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int boots = 3;
+        String machine = "q35";
+        String cpu = "Westmere";
+        Duration limit = Duration.ofMinutes(10);
+        List<Path> images = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--boots" -> boots = Integer.parseInt(args[++i]);
+                case "--machine" -> machine = args[++i];
+                case "--cpu" -> cpu = args[++i];
+                case "--limit-seconds" -> limit = Duration.ofSeconds(Long.parseLong(args[++i]));
+                default -> images.add(Path.of(args[i]));
+            }
+        }
+        Optional<String> missing = QemuGuest.missingPrerequisite();
+        if (images.isEmpty() || boots < 1 || missing.isPresent()) {
+            System.err.println(missing.orElse("usage: GuestBootBenchmark [--boots N] [--machine q35] [--cpu Westmere] "
+                    + "[--limit-seconds 600] IMAGE.qcow2 ..."));
+            System.exit(2);
+        }
+        List<String> hardware = List.of("-machine", machine, "-cpu", cpu);
+        for (Path image : images) {
+            List<Map<BootMilestone, Double>> milestones = new ArrayList<>();
+            List<Double> banners = new ArrayList<>();
+            for (int boot = 1; boot <= boots; boot++) {
+                Boot result = boot(image, hardware, limit);
+                System.out.printf("%s boot %d: VNC banner %s; console in %s%n", image.getFileName(), boot,
+                        result.banner() < 0 ? "never" : String.format("%.1f s", result.banner()), result.dir().resolve("serial.log"));
+                milestones.add(result.milestones());
+                if (result.banner() >= 0) {
+                    banners.add(result.banner());
+                }
+            }
+            report(image, boots, milestones, banners);
+        }
+    }
+
+    private record Boot(Map<BootMilestone, Double> milestones, double banner, Path dir) {
+    }
+
+    private static Boot boot(Path image, List<String> hardware, Duration limit) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("heps-guest-boot-");
+        Path drive = ConfigDrive.write(dir.resolve("config-drive.iso"), UUID.randomUUID().toString(), "bench-boot", USER_DATA);
+        Map<BootMilestone, Double> seen = new EnumMap<>(BootMilestone.class);
+        long start = System.nanoTime();
+        try (QemuGuest guest = QemuGuest.boot(image, dir, drive, 5900, limit, hardware)) {
+            long deadline = start + limit.toNanos();
+            long nextProbe = start;
+            while (System.nanoTime() < deadline && guest.isRunning()) {
+                double now = (System.nanoTime() - start) / 1e9;
+                for (String line : guest.serialText().split("\n")) {
+                    for (BootMilestone milestone : BootMilestone.values()) {
+                        if (!seen.containsKey(milestone) && milestone.seenIn(line)) {
+                            seen.put(milestone, now);
+                        }
+                    }
+                }
+                if (System.nanoTime() >= nextProbe) {
+                    if (greets(guest.forwardedPort())) {
+                        double banner = (System.nanoTime() - start) / 1e9;
+                        guest.close();
+                        // The disks go; the console stays for a look at what the milestones leave out.
+                        Files.delete(dir.resolve("overlay.qcow2"));
+                        Files.delete(drive);
+                        return new Boot(seen, banner, dir);
+                    }
+                    nextProbe = System.nanoTime() + 500_000_000L;
+                }
+                Thread.sleep(100);
+            }
+        }
+        return new Boot(seen, -1, dir);
+    }
+
+    /** QEMU accepts on the forwarded port whether or not the guest listens: only the banner counts. */
+    private static boolean greets(InetSocketAddress port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(port, 1000);
+            socket.setSoTimeout(1000);
+            InputStream in = socket.getInputStream();
+            return "RFB ".equals(new String(in.readNBytes(4), StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void report(Path image, int boots, List<Map<BootMilestone, Double>> milestones, List<Double> banners) {
+        System.out.printf("%n%s: %d boots, seconds since QEMU started (median, max; step from the previous median)%n",
+                image.getFileName(), boots);
+        double previous = 0;
+        for (BootMilestone milestone : BootMilestone.values()) {
+            double[] times = milestones.stream().filter(m -> m.containsKey(milestone)).mapToDouble(m -> m.get(milestone))
+                    .sorted().toArray();
+            previous = line(milestone.label, times, boots, previous);
+        }
+        line("VNC server greets", banners.stream().mapToDouble(Double::doubleValue).sorted().toArray(), boots, previous);
+    }
+
+    private static double line(String label, double[] sorted, int boots, double previous) {
+        if (sorted.length == 0) {
+            System.out.printf("  %-32s not seen%n", label);
+            return previous;
+        }
+        double median = Percentiles.median(sorted);
+        System.out.printf("  %-32s %6.1f %6.1f  +%5.1f%s%n", label, median, sorted[sorted.length - 1], median - previous,
+                sorted.length < boots ? "  (seen in " + sorted.length + " of " + boots + ")" : "");
+        return median;
+    }
+}
