@@ -74,7 +74,7 @@ class RecipeHasherTest {
     @Test
     void componentVersionsFollowTheBeamlinesOs() {
         assertEquals("nvidia-driver@553.24", fingerprint("hard-xray-imaging").componentVersions().get(0));
-        assertEquals(List.of("nvidia-driver@550.127.05", "linux-desktop@1.3.0"),
+        assertEquals(List.of("nvidia-driver@550.127.05", "linux-desktop@1.3.1"),
                 fingerprint("hard-xray-nanoprobe").componentVersions().subList(0, 2));
     }
 
