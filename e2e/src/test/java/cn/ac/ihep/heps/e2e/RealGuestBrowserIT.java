@@ -1,12 +1,25 @@
 package cn.ac.ihep.heps.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.cloud.ServerState;
+import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.IdleLimits;
+import cn.ac.ihep.heps.testsupport.guacamole.web.AuthenticatedSession;
+import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.FrameWait;
+import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.RetryPolicy;
+import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelClient;
+import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelSession;
 
 import cn.ac.ihep.heps.testsupport.desktop.ScreenPixels;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestReporter;
@@ -20,15 +33,20 @@ import org.junit.jupiter.api.io.TempDir;
  * server, and Chromium opens the member's portal URL: the token goes to the real Guacamole, the
  * resolver offers the guest, guacd connects to its VNC server, and the page shows the guest's
  * LightDM greeter: a light login box in the middle of a dark screen, with anti-aliased text.
+ * Then the member leaves: the experiment's shelve limit (one minute) makes the agent shelve the
+ * idle guest, Nova offloads it, and the member's next login wakes it: the resolver unshelves the
+ * same server, the front end's retries end in its greeter again.
  */
 @ExtendWith(E2eEnvironment.Extension.class)
 class RealGuestBrowserIT {
     private static final String BEAMLINE = "demo-real-guest";
     /** Scheduling, the image's copy to the QEMU host, boot and enrollment under emulation. */
     private static final Duration RUNNING = Duration.ofMinutes(10);
+    /** The one-minute limit, the agent's pass and Nova's snapshot of the guest's disk. */
+    private static final Duration SHELVED = Duration.ofMinutes(6);
 
     @Test
-    void thePortalUrlOpensARealGuestsDesktopInChromium(E2eEnvironment env, TestReporter report, @TempDir Path profile)
+    void thePortalUrlOpensARealGuestsDesktopInChromiumAndALoginWakesItFromTheShelf(E2eEnvironment env, TestReporter report, @TempDir Path profile)
             throws IOException, InterruptedException {
         PortalBrowser.requireBrowser();
         RealGuestExperiment.assumeImage(env, BEAMLINE, "dev/demo builds it where the base image can be built");
@@ -43,16 +61,75 @@ class RealGuestBrowserIT {
             Measurements.record(report, "real guest", "experiment applied -> VNC port " + toPort + " s -> browser shows it "
                     + experiment.secondsSinceApplied() + " s");
 
-            BufferedImage shot = ImageIO.read(screenshot.toFile());
-            int[] pixels = shot.getRGB(0, 0, shot.getWidth(), shot.getHeight(), null, 0, shot.getWidth());
-            long dark = count(pixels, 0x30);
-            long light = pixels.length - count(pixels, 0xd0);
-            assertTrue(ScreenPixels.colours(pixels) > 16, () -> "the screenshot " + screenshot + " has anti-aliased text");
-            assertTrue(dark > pixels.length / 2, () -> "the greeter's background is dark: " + dark + " of " + pixels.length
-                    + " pixels of " + screenshot);
-            assertTrue(light > pixels.length / 100 && light < pixels.length / 4, () -> "a login box, not a white page: "
-                    + light + " of " + pixels.length + " pixels of " + screenshot + " are light");
+            assertEquals(List.of(), greeterFaults(ImageIO.read(screenshot.toFile())), () -> "the screenshot " + screenshot);
+
+            // The member has left: a minute later the idle guest is shelved, then offloaded.
+            long left = System.nanoTime();
+            experiment.idleLimits(new IdleLimits(null, "PT1M"));
+            assertEquals(user.serverId(), experiment.awaitState("SHELVED_IDLE", SHELVED).serverId());
+            awaitOffloaded(env, user.serverId());
+            Measurements.record(report, "real guest", "left -> shelved and offloaded "
+                    + Duration.ofNanos(System.nanoTime() - left).toSeconds() + " s");
+
+            long login = System.nanoTime();
+            AuthenticatedSession session = DesktopScreens.login(env, member);
+            TunnelClient.Attempts attempts = env.guacamole.tunnel().openUntilFrame(session.authToken(),
+                    DesktopScreens.parameters(user.serverId()), RetryPolicy.frontEnd(RUNNING), Duration.ofSeconds(40));
+            try (TunnelSession tunnel = attempts.session()) {
+                assertInstanceOf(FrameWait.Frames.class, attempts.outcome(), () -> "after " + attempts.failed() + ": "
+                        + attempts.outcome());
+                Measurements.record(report, "real guest", "login on the shelved desktop -> first frame "
+                        + Duration.ofNanos(System.nanoTime() - login).toSeconds() + " s, after " + attempts.failed().size()
+                        + " unavailable answers");
+                assertTrue(attempts.failed().stream().allMatch(RetryPolicy::retries), attempts.failed()::toString);
+                List<String> faults = awaitGreeter(tunnel, Duration.ofSeconds(60));
+                Path woken = DesktopScreens.save(tunnel.display().snapshot(), "real-guest-woken-" + user.serverId());
+                assertEquals(List.of(), faults, () -> "the woken desktop " + woken);
+            }
+            assertEquals(user.serverId(), experiment.awaitState("RUNNING", Duration.ofMinutes(1)).serverId());
         }
+    }
+
+    /** The greeter's frame once the display shows it, else what the last one lacked. */
+    private static List<String> awaitGreeter(TunnelSession tunnel, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> faults = greeterFaults(tunnel.display().snapshot());
+        while (!faults.isEmpty() && System.nanoTime() < deadline) {
+            tunnel.awaitFrames(tunnel.frames().count() + 1, Duration.ofSeconds(1));
+            faults = greeterFaults(tunnel.display().snapshot());
+        }
+        return faults;
+    }
+
+    /** What keeps the picture from being LightDM's greeter: a light login box on a dark screen, with text. */
+    private static List<String> greeterFaults(BufferedImage shot) {
+        int[] pixels = shot.getRGB(0, 0, shot.getWidth(), shot.getHeight(), null, 0, shot.getWidth());
+        long dark = count(pixels, 0x30);
+        long light = pixels.length - count(pixels, 0xd0);
+        List<String> faults = new ArrayList<>();
+        if (ScreenPixels.colours(pixels) <= 16) {
+            faults.add("no anti-aliased text");
+        }
+        if (dark <= pixels.length / 2) {
+            faults.add("the background is not dark: " + dark + " of " + pixels.length + " pixels");
+        }
+        if (light <= pixels.length / 100 || light >= pixels.length / 4) {
+            faults.add("no login box: " + light + " of " + pixels.length + " pixels are light");
+        }
+        return faults;
+    }
+
+    private static void awaitOffloaded(E2eEnvironment env, String serverId) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        ServerState state = null;
+        while (System.nanoTime() < deadline) {
+            state = env.cloud.findServer(serverId).map(CloudServer::state).orElse(null);
+            if (state == ServerState.SHELVED_OFFLOADED) {
+                return;
+            }
+            Thread.sleep(2000);
+        }
+        throw new AssertionError(serverId + " is " + state + ", not offloaded, 3 min after the agent shelved it");
     }
 
     /** Pixels whose every channel is below {@code below}. */

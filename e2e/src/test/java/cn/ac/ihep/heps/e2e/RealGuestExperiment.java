@@ -8,6 +8,7 @@ import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.AgentDesktop;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.ExperimentRequest;
+import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.IdleLimits;
 import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
 import java.io.IOException;
 import java.time.Duration;
@@ -66,6 +67,17 @@ final class RealGuestExperiment implements AutoCloseable {
         DesktopUser user = new DesktopUser(member, desktop.proposalId(), desktop.serverId(), desktop.address(), "vnc");
         E2eEnvironment.awaitPort(user);
         return user;
+    }
+
+    /** Gives the experiment idle limits of its own, which the agent applies from its next pass. */
+    void idleLimits(IdleLimits limits) {
+        agent.putExperiment(experiment.withIdle(limits));
+    }
+
+    /** Waits until the agent lists the member's desktop in {@code state}. */
+    AgentDesktop awaitState(String state, Duration timeout) {
+        return agent.awaitDesktops(experiment.proposalId(), desktops -> desktops.size() == 1
+                && state.equals(desktops.get(0).state()), timeout).get(0);
     }
 
     long secondsSinceApplied() {
