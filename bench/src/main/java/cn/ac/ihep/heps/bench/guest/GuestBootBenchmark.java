@@ -4,6 +4,7 @@ import cn.ac.ihep.heps.bench.Percentiles;
 import cn.ac.ihep.heps.testsupport.vm.QemuGuest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -95,33 +96,52 @@ public final class GuestBootBenchmark {
         Path drive = ConfigDrive.write(dir.resolve("config-drive.iso"), UUID.randomUUID().toString(), "bench-boot", USER_DATA);
         Map<BootMilestone, Double> seen = new EnumMap<>(BootMilestone.class);
         long start = System.nanoTime();
-        try (QemuGuest guest = QemuGuest.boot(image, dir, drive, 5900, limit, hardware)) {
+        double banner = -1;
+        try (QemuGuest guest = QemuGuest.boot(image, dir, drive, 5900, limit, hardware);
+                RandomAccessFile console = openWhenWritten(guest.serialLog(), start + limit.toNanos())) {
             long deadline = start + limit.toNanos();
             long nextProbe = start;
-            while (System.nanoTime() < deadline && guest.isRunning()) {
+            StringBuilder partial = new StringBuilder();
+            while (banner < 0 && System.nanoTime() < deadline && guest.isRunning()) {
+                // Only what the console wrote since the last look, line by line.
                 double now = (System.nanoTime() - start) / 1e9;
-                for (String line : guest.serialText().split("\n")) {
-                    for (BootMilestone milestone : BootMilestone.values()) {
-                        if (!seen.containsKey(milestone) && milestone.seenIn(line)) {
-                            seen.put(milestone, now);
+                byte[] fresh = new byte[(int) Math.max(0, console.length() - console.getFilePointer())];
+                console.readFully(fresh);
+                partial.append(new String(fresh, StandardCharsets.UTF_8));
+                int end = partial.lastIndexOf("\n");
+                if (end >= 0) {
+                    for (String line : QemuGuest.plain(partial.substring(0, end)).split("\n")) {
+                        for (BootMilestone milestone : BootMilestone.values()) {
+                            if (!seen.containsKey(milestone) && milestone.seenIn(line)) {
+                                seen.put(milestone, now);
+                            }
                         }
                     }
+                    partial.delete(0, end + 1);
                 }
                 if (System.nanoTime() >= nextProbe) {
                     if (greets(guest.forwardedPort())) {
-                        double banner = (System.nanoTime() - start) / 1e9;
-                        guest.close();
-                        // The disks go; the console stays for a look at what the milestones leave out.
-                        Files.delete(dir.resolve("overlay.qcow2"));
-                        Files.delete(drive);
-                        return new Boot(seen, banner, dir);
+                        banner = (System.nanoTime() - start) / 1e9;
                     }
                     nextProbe = System.nanoTime() + 500_000_000L;
                 }
                 Thread.sleep(100);
             }
         }
-        return new Boot(seen, -1, dir);
+        if (banner >= 0) {
+            // The disks go; the console stays for a look at what the milestones leave out.
+            Files.delete(dir.resolve("overlay.qcow2"));
+            Files.delete(drive);
+        }
+        return new Boot(seen, banner, dir);
+    }
+
+    /** The console file, once QEMU has created it. */
+    private static RandomAccessFile openWhenWritten(Path log, long deadline) throws IOException, InterruptedException {
+        while (!Files.exists(log) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        return new RandomAccessFile(log.toFile(), "r");
     }
 
     /** QEMU accepts on the forwarded port whether or not the guest listens: only the banner counts. */

@@ -113,12 +113,16 @@ public final class QemuGuest implements AutoCloseable {
             if (!Files.exists(serialLog)) {
                 return "";
             }
-            String raw = new String(Files.readAllBytes(serialLog), StandardCharsets.UTF_8);
-            return raw.replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").replaceAll("\u001b\\]8;;[^\u001b]*\u001b\\\\", "")
-                    .replace("\r", "");
+            return plain(new String(Files.readAllBytes(serialLog), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Console output without terminal escape sequences and carriage returns. */
+    public static String plain(String raw) {
+        return raw.replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").replaceAll("\u001b\\]8;;[^\u001b]*\u001b\\\\", "")
+                .replace("\r", "");
     }
 
     /** The last {@code lines} lines of the serial console, for failure messages. */
