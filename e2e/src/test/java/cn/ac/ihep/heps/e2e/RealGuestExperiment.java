@@ -3,6 +3,7 @@ package cn.ac.ihep.heps.e2e;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.ac.ihep.heps.agent.images.catalog.CurrentImageRule;
+import cn.ac.ihep.heps.common.cloud.CloudProvider;
 import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient;
@@ -11,6 +12,8 @@ import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.ExperimentRequest;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.IdleLimits;
 import cn.ac.ihep.heps.testsupport.openstack.OpenStackTestBed;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,17 +24,24 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * An experiment of the test's own, with one member, at a demo beamline whose desktops are real
- * guests on the test bed's QEMU host (QEMU flavor). Closing it removes the member, so the agent
- * deletes the guest.
+ * guests on the test bed's QEMU host (QEMU flavor). Closing it keeps the guest's console log
+ * beside the test's screenshots (what the guest did is otherwise lost with it), then removes the
+ * member, so the agent deletes the guest.
  */
 final class RealGuestExperiment implements AutoCloseable {
+    private static final int CONSOLE_LINES = 3000;
+
     private final AgentApiClient agent;
+    private final CloudProvider cloud;
     private final ExperimentRequest experiment;
     final String member;
     final Instant applied;
+    private volatile String serverId;
 
-    private RealGuestExperiment(AgentApiClient agent, ExperimentRequest experiment, String member, Instant applied) {
+    private RealGuestExperiment(AgentApiClient agent, CloudProvider cloud, ExperimentRequest experiment, String member,
+            Instant applied) {
         this.agent = agent;
+        this.cloud = cloud;
         this.experiment = experiment;
         this.member = member;
         this.applied = applied;
@@ -55,13 +65,14 @@ final class RealGuestExperiment implements AutoCloseable {
                 OpenStackTestBed.QEMU_FLAVOR, null);
         Instant applied = Instant.now();
         agent.putExperiment(experiment);
-        return new RealGuestExperiment(agent, experiment, member, applied);
+        return new RealGuestExperiment(agent, env.cloud, experiment, member, applied);
     }
 
     /** Waits until the member's desktop runs on the QEMU host and its VNC port answers. */
     DesktopUser awaitDesktop(E2eEnvironment env, Duration running) throws IOException, InterruptedException {
         AgentDesktop desktop = agent.awaitDesktops(experiment.proposalId(), desktops -> desktops.size() == 1
                 && desktops.get(0).isRunningWithAddress(), running).get(0);
+        serverId = desktop.serverId();
         CloudServer server = env.cloud.findServer(desktop.serverId()).orElseThrow();
         assertTrue(OpenStackTestBed.QEMU_HOST.equals(server.host()), () -> "a real guest, not " + server.host());
         DesktopUser user = new DesktopUser(member, desktop.proposalId(), desktop.serverId(), desktop.address(), "vnc");
@@ -86,6 +97,20 @@ final class RealGuestExperiment implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
+        keepConsole();
         agent.removeMember(experiment.proposalId(), member);
+    }
+
+    private void keepConsole() {
+        String id = serverId;
+        if (id == null) {
+            return;
+        }
+        Path file = E2eEnvironment.output().resolve("console-" + id + ".log");
+        try {
+            Files.writeString(file, cloud.consoleOutput(id, CONSOLE_LINES));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not keep the console of " + id + " in " + file + ": " + e);
+        }
     }
 }
