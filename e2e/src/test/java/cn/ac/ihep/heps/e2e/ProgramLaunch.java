@@ -41,14 +41,15 @@ final class ProgramLaunch {
     private ProgramLaunch() {
     }
 
-    static Launch run(E2eEnvironment env, String username, String program, Path dir, Path profile, Duration watch,
-            Screen session, Screen window, TestReporter report) throws IOException, InterruptedException {
+    static Launch run(E2eEnvironment env, String username, String program, Path dir, Path profile,
+            Duration firstFrame, Duration watch, Screen session, Screen window, TestReporter report)
+            throws IOException, InterruptedException {
         Path browser = PortalBrowser.requireBrowser();
         Files.createDirectories(dir);
         List<String> command = new ArrayList<>(List.of("node", "launch-app.mjs",
                 "--url", env.guacamole.portalUrl(env.portalToken(username)).toString(),
                 "--out", dir.toString(), "--user-data-dir", profile.toString(), "--program", program,
-                "--watch-ms", Long.toString(watch.toMillis()), "--chromium", PortalBrowser.chromium().toString()));
+                "--timeout-ms", Long.toString(firstFrame.toMillis()), "--watch-ms", Long.toString(watch.toMillis()), "--chromium", PortalBrowser.chromium().toString()));
         Process node = new ProcessBuilder(command).directory(browser.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         JsonNode launched = null;
