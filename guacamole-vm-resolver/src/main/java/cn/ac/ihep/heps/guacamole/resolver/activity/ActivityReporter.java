@@ -141,7 +141,7 @@ public class ActivityReporter implements AutoCloseable {
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(report)))
                     .build();
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = send(request);
             if (response.statusCode() / 100 != 2) {
                 throw new IOException("the agent answered " + response.statusCode()
                         + (response.statusCode() == 401 ? " (check heps-agent-token against the agent's "
@@ -175,6 +175,24 @@ public class ActivityReporter implements AutoCloseable {
             joins.putBack(joined);
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * Sends once more, on a fresh connection, when the connection fails before an answer: the
+     * agent closes keep-alive connections idle for its api-idle-timeout (30 s, like the report
+     * interval), so a report can go out on one just as it closes; every other report was lost
+     * that way. A repeat is harmless (the agent ignores a sequence number it has stored). A
+     * timeout is not repeated: a slow agent would only be kept waiting twice as long.
+     */
+    private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            logger.debug("Activity report connection failed ({}); sending once more", e.getMessage());
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         }
     }
 

@@ -15,11 +15,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The agent's activity route played by a real HTTP server on loopback: it records each report
  * and its Authorization header and answers with the limits it is given, or stalls (reads the
- * request, never answers) until told to answer again.
+ * request, never answers) until told to answer again, or closes the connection of the next
+ * request without an answer, as a server does with a keep-alive connection it just found idle.
  */
 public final class AgentStandIn implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,6 +33,8 @@ public final class AgentStandIn implements AutoCloseable {
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private volatile String answer = "{\"limits\": []}";
     private volatile CountDownLatch stall = new CountDownLatch(0);
+    private final AtomicInteger dropsLeft = new AtomicInteger();
+    private final AtomicInteger dropped = new AtomicInteger();
 
     public AgentStandIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -38,6 +42,11 @@ public final class AgentStandIn implements AutoCloseable {
             byte[] body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
+            }
+            if (dropsLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                dropped.incrementAndGet();
+                // The server closes the connection of a handler that fails, before any answer.
+                throw new IOException("connection closed by the stand-in");
             }
             try {
                 stall.await();
@@ -76,6 +85,16 @@ public final class AgentStandIn implements AutoCloseable {
 
     public void resume() {
         stall.countDown();
+    }
+
+    /** The next request is read, then its connection is closed without an answer. */
+    public void dropNext() {
+        dropsLeft.incrementAndGet();
+    }
+
+    /** How many requests were dropped so far. */
+    public int dropped() {
+        return dropped.get();
     }
 
     /** The next report received, waiting up to {@code timeout}; fails when none comes. */

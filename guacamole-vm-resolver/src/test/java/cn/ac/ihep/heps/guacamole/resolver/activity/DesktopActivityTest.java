@@ -142,6 +142,19 @@ class DesktopActivityTest {
     }
 
     @Test
+    void aReportWhoseConnectionTheAgentClosesIsSentOnceMoreOnAFreshOne() throws Exception {
+        try (ResolverFixture fixture = ResolverFixture.start(cloud, environment, clock)) {
+            long first = agent.next(Duration.ofSeconds(5)).report().get("sequence").asLong();
+            // The agent closes keep-alive connections idle for its api-idle-timeout, 30 s like the
+            // report interval: the next report can go out on a connection as it closes.
+            agent.dropNext();
+            assertTrue(fixture.service(ActivityReporter.class).reportNow());
+            assertEquals(1, agent.dropped());
+            assertEquals(first + 1, agent.next(Duration.ofSeconds(3)).report().get("sequence").asLong());
+        }
+    }
+
+    @Test
     void aStalledAgentSlowsNoLoginAndNoSessionAndHearsEverythingOnceItAnswers() throws Exception {
         environment.set("heps-agent-queue", "4");
         try (ResolverFixture fixture = ResolverFixture.start(cloud, environment, clock)) {
