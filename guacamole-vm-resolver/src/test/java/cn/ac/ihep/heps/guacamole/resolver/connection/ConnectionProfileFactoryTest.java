@@ -66,6 +66,7 @@ class ConnectionProfileFactoryTest {
                 "password", new VncPasswordDerivation(SECRET).passwordFor("9a1e-linux"),
                 "encodings", "raw copyrect",
                 "color-depth", "24",
+                "disable-display-resize", "true",
                 "quality-level", "6",
                 "compress-level", "1"), config.getParameters());
     }
