@@ -15,7 +15,6 @@ import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelStatus;
 import cn.ac.ihep.heps.testsupport.openstack.DesktopIdentity;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,7 +30,7 @@ class DesktopWakeIT {
     void connectingToAStoppedDesktopStartsItAndTheRetriesEndInAFrame(E2eEnvironment env, TestReporter report) {
         DesktopUser user = env.second;
         env.cloud.stopServer(user.serverId());
-        awaitState(env, user.serverId(), ServerState.SHUTOFF, Duration.ofMinutes(3));
+        env.awaitServerState(user.serverId(), ServerState.SHUTOFF, Duration.ofMinutes(3));
 
         long start = System.nanoTime();
         AuthenticatedSession session = DesktopScreens.login(env, user.username());
@@ -50,23 +49,5 @@ class DesktopWakeIT {
                     () -> "corners should be " + DesktopIdentity.hex(user.identityColour()));
         }
         assertEquals(ServerState.ACTIVE, env.cloud.findServer(user.serverId()).map(CloudServer::state).orElse(null));
-    }
-
-    private static void awaitState(E2eEnvironment env, String serverId, ServerState wanted, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Optional<ServerState> state = Optional.empty();
-        while (System.nanoTime() < deadline) {
-            state = env.cloud.findServer(serverId).map(CloudServer::state);
-            if (state.equals(Optional.of(wanted))) {
-                return;
-            }
-            try {
-                Thread.sleep(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new AssertionError(serverId + " is " + state.map(Enum::name).orElse("gone") + ", not " + wanted + ", after " + timeout);
     }
 }

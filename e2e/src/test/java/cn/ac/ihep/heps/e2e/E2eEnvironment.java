@@ -4,6 +4,8 @@ import cn.ac.ihep.heps.agent.images.catalog.CurrentImageRule;
 import cn.ac.ihep.heps.agent.token.PortalTokenIssuer;
 import cn.ac.ihep.heps.common.cloud.CloudImage;
 import cn.ac.ihep.heps.common.cloud.CloudProvider;
+import cn.ac.ihep.heps.common.cloud.CloudServer;
+import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.common.desktop.ImageProperties;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.AgentDesktop;
@@ -239,6 +241,12 @@ final class E2eEnvironment implements ExtensionContext.Store.CloseableResource {
         // The colleague's tag reaches the resolver's index at its next refresh (15 s), not at once.
         windows.ifPresent(owner -> env.awaitOffered(env.colleague, owner.serverId()));
         return env;
+    }
+
+    /** Until Nova reports the server in {@code wanted}, asking every 2 s. */
+    void awaitServerState(String serverId, ServerState wanted, Duration timeout) {
+        Eventually.await("server " + serverId + " to be " + wanted, timeout, Duration.ofSeconds(2),
+                () -> cloud.findServer(serverId).map(CloudServer::state), state -> state.equals(Optional.of(wanted)));
     }
 
     /** Until Guacamole offers the user that desktop, signing in with a fresh portal token each time. */

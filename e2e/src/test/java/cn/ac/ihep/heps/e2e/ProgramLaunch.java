@@ -49,7 +49,8 @@ final class ProgramLaunch {
         List<String> command = new ArrayList<>(List.of("node", "launch-app.mjs",
                 "--url", env.guacamole.portalUrl(env.portalToken(username)).toString(),
                 "--out", dir.toString(), "--user-data-dir", profile.toString(), "--program", program,
-                "--timeout-ms", Long.toString(firstFrame.toMillis()), "--watch-ms", Long.toString(watch.toMillis()), "--chromium", PortalBrowser.chromium().toString()));
+                "--timeout-ms", Long.toString(firstFrame.toMillis()), "--watch-ms", Long.toString(watch.toMillis()),
+                "--chromium", PortalBrowser.chromium().toString()));
         Process node = new ProcessBuilder(command).directory(browser.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         JsonNode launched = null;

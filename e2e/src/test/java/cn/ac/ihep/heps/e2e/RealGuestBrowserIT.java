@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import cn.ac.ihep.heps.common.cloud.CloudServer;
 import cn.ac.ihep.heps.common.cloud.ServerState;
 import cn.ac.ihep.heps.testsupport.demo.AgentApiClient.IdleLimits;
+import cn.ac.ihep.heps.testsupport.desktop.ScreenPixels;
 import cn.ac.ihep.heps.testsupport.guacamole.web.AuthenticatedSession;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.FrameWait;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.RetryPolicy;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelClient;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelSession;
-
-import cn.ac.ihep.heps.testsupport.desktop.ScreenPixels;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -67,7 +65,7 @@ class RealGuestBrowserIT {
             long left = System.nanoTime();
             experiment.idleLimits(new IdleLimits(null, "PT1M"));
             assertEquals(user.serverId(), experiment.awaitState("SHELVED_IDLE", SHELVED).serverId());
-            awaitOffloaded(env, user.serverId());
+            env.awaitServerState(user.serverId(), ServerState.SHELVED_OFFLOADED, Duration.ofMinutes(3));
             Measurements.record(report, "real guest", "left -> shelved and offloaded "
                     + Duration.ofNanos(System.nanoTime() - left).toSeconds() + " s");
 
@@ -117,19 +115,6 @@ class RealGuestBrowserIT {
             faults.add("no login box: " + light + " of " + pixels.length + " pixels are light");
         }
         return faults;
-    }
-
-    private static void awaitOffloaded(E2eEnvironment env, String serverId) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        ServerState state = null;
-        while (System.nanoTime() < deadline) {
-            state = env.cloud.findServer(serverId).map(CloudServer::state).orElse(null);
-            if (state == ServerState.SHELVED_OFFLOADED) {
-                return;
-            }
-            Thread.sleep(2000);
-        }
-        throw new AssertionError(serverId + " is " + state + ", not offloaded, 3 min after the agent shelved it");
     }
 
     /** Pixels whose every channel is below {@code below}. */
