@@ -101,23 +101,16 @@ public final class GuestBootBenchmark {
                 RandomAccessFile console = openWhenWritten(guest.serialLog(), start + limit.toNanos())) {
             long deadline = start + limit.toNanos();
             long nextProbe = start;
-            StringBuilder partial = new StringBuilder();
             while (banner < 0 && System.nanoTime() < deadline && guest.isRunning()) {
-                // Only what the console wrote since the last look, line by line.
+                // Only the whole lines the console wrote since the last look; a line still being
+                // written (or a character split across two reads) waits for the next one.
                 double now = (System.nanoTime() - start) / 1e9;
-                byte[] fresh = new byte[(int) Math.max(0, console.length() - console.getFilePointer())];
-                console.readFully(fresh);
-                partial.append(new String(fresh, StandardCharsets.UTF_8));
-                int end = partial.lastIndexOf("\n");
-                if (end >= 0) {
-                    for (String line : QemuGuest.plain(partial.substring(0, end)).split("\n")) {
-                        for (BootMilestone milestone : BootMilestone.values()) {
-                            if (!seen.containsKey(milestone) && milestone.seenIn(line)) {
-                                seen.put(milestone, now);
-                            }
+                for (String line : QemuGuest.plain(newLines(console)).split("\n")) {
+                    for (BootMilestone milestone : BootMilestone.values()) {
+                        if (!seen.containsKey(milestone) && milestone.seenIn(line)) {
+                            seen.put(milestone, now);
                         }
                     }
-                    partial.delete(0, end + 1);
                 }
                 if (System.nanoTime() >= nextProbe) {
                     if (greets(guest.forwardedPort())) {
@@ -134,6 +127,19 @@ public final class GuestBootBenchmark {
             Files.delete(drive);
         }
         return new Boot(seen, banner, dir);
+    }
+
+    /** The complete lines written after the file pointer; the pointer moves past them only. */
+    private static String newLines(RandomAccessFile console) throws IOException {
+        long from = console.getFilePointer();
+        byte[] fresh = new byte[(int) Math.max(0, console.length() - from)];
+        console.readFully(fresh);
+        int end = fresh.length - 1;
+        while (end >= 0 && fresh[end] != '\n') {
+            end--;
+        }
+        console.seek(from + end + 1);
+        return new String(fresh, 0, end + 1, StandardCharsets.UTF_8);
     }
 
     /** The console file, once QEMU has created it. */
