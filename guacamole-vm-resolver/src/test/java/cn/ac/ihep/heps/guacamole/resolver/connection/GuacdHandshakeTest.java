@@ -111,6 +111,7 @@ class GuacdHandshakeTest {
         expected.put("port", Integer.toString(desktopPort.getLocalPort()));
         expected.put("encodings", "raw copyrect");
         expected.put("color-depth", "24");
+        expected.put("disable-display-resize", "true");
         expected.put("password", new VncPasswordDerivation(SECRET).passwordFor("7c1d-linux"));
         expected.put("create-recording-path", "true");
         Map<String, String> sent = withoutRecordingPlace(handshake, "7c1d-linux");
