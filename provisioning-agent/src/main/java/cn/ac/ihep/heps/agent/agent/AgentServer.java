@@ -7,6 +7,7 @@ import cn.ac.ihep.heps.agent.config.ConfigurationException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 
 /** {@code heps agent serve}: the HTTP API and the reconcile loop in one process. */
@@ -29,13 +30,22 @@ public final class AgentServer implements AutoCloseable {
                 .map(path -> TlsContexts.server(path, configuration.apiTlsKeystorePassword(),
                         configuration.apiTlsClientCa()))
                 .orElse(null);
+        // The loop needs the API's address (the guests enrol there), so it starts after the API;
+        // a change that arrives before it is in the loop's first pass anyway.
+        AtomicReference<ReconcileLoop> started = new AtomicReference<>();
+        Runnable desktopsChanged = () -> {
+            ReconcileLoop loop = started.get();
+            if (loop != null) {
+                loop.passSoon();
+            }
+        };
         ApiServer.Services services = new ApiServer.Services(context.experiments(), context.database(),
                 context.desktopRepository(), context.enrollment(), context.directoryAccounts(), context.cloud(),
                 context.metrics(),
                 new BearerTokens(configuration.apiTokens()), configuration.enrollmentChecksAddress(), context.activity(),
                 context.desktops(), context.desktopUsers(),
                 new ApiServer.SignInAccess(context.desktopSignIn(), new BearerTokens(configuration.credentialTokens()),
-                        configuration.ssoAllowPlainHttp()));
+                        configuration.ssoAllowPlainHttp()), desktopsChanged);
         ApiServer api;
         try {
             ApiServer.Limits limits = new ApiServer.Limits(configuration.apiRequestTimeout(),
@@ -51,6 +61,7 @@ public final class AgentServer implements AutoCloseable {
         ReconcileLoop loop = new ReconcileLoop(context.reconciler(baseUri.toString()), context.directoryAccounts(),
                 configuration.accountCheckInterval());
         loop.start(configuration.reconcileInterval());
+        started.set(loop);
         PasswordRotationLoop rotation = new PasswordRotationLoop(context.accountPasswords());
         rotation.start(configuration.ssoRotationCheckInterval());
         return new AgentServer(api, loop, rotation, baseUri);

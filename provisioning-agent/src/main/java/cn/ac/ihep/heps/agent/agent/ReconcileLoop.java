@@ -35,6 +35,14 @@ public final class ReconcileLoop implements AutoCloseable {
         loop.start(interval, this::passQuietly);
     }
 
+    /**
+     * A pass now rather than after the interval: what the user-service system just changed through
+     * the API (an experiment, a member) gets its desktops without waiting up to a whole interval.
+     */
+    public void passSoon() {
+        loop.wake();
+    }
+
     private void passQuietly() {
         try {
             reconciler.reconcile();

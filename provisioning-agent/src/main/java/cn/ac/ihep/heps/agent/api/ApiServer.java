@@ -96,12 +96,21 @@ public final class ApiServer implements AutoCloseable {
     /**
      * What the API needs from the rest of the agent; {@code activity} may be null (no activity
      * route), and so may {@code desktopActions} and {@code desktopUsers} (no routes on one desktop)
-     * and {@code signIn} (no sign-in route).
+     * and {@code signIn} (no sign-in route). {@code desktopsChanged} is told after each change
+     * that the reconcile loop turns into desktops (an experiment, its members, a desktop's users).
      */
     public record Services(ExperimentService experiments, Database database, DesktopRepository desktops,
             EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics, BearerTokens tokens,
             boolean enrollmentChecksAddress, ActivityService activity, DesktopService desktopActions,
-            DesktopUserService desktopUsers, SignInAccess signIn) {
+            DesktopUserService desktopUsers, SignInAccess signIn, Runnable desktopsChanged) {
+
+        public Services(ExperimentService experiments, Database database, DesktopRepository desktops,
+                EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics,
+                BearerTokens tokens, boolean enrollmentChecksAddress, ActivityService activity,
+                DesktopService desktopActions, DesktopUserService desktopUsers, SignInAccess signIn) {
+            this(experiments, database, desktops, enrollment, accounts, cloud, metrics, tokens, enrollmentChecksAddress,
+                    activity, desktopActions, desktopUsers, signIn, () -> { });
+        }
 
         public Services(ExperimentService experiments, Database database, DesktopRepository desktops,
                 EnrollmentService enrollment, DirectoryAccounts accounts, CloudProvider cloud, AgentMetrics metrics,
@@ -372,6 +381,9 @@ public final class ApiServer implements AutoCloseable {
             answer(exchange.request(), response, callback, route.name(), started, null, e);
             return;
         }
+        if (route.changesDesktops() && reply.status() / 100 == 2) {
+            services.desktopsChanged().run();
+        }
         answer(exchange.request(), response, callback, route.name(), started, reply, null);
     }
 
@@ -421,14 +433,21 @@ public final class ApiServer implements AutoCloseable {
         Reply run(Exchange exchange);
     }
 
-    /** A matched route: its name in metrics, what it does, and whether it takes a JSON body. */
-    private record Route(String name, Action action, boolean readsBody) {
+    /**
+     * A matched route: its name in metrics, what it does, whether it takes a JSON body, and whether
+     * its success changes what the reconcile loop makes desktops from.
+     */
+    private record Route(String name, Action action, boolean readsBody, boolean changesDesktops) {
         Route(String name, Action action) {
-            this(name, action, false);
+            this(name, action, false, false);
         }
 
         static Route withBody(String name, Action action) {
-            return new Route(name, action, true);
+            return new Route(name, action, true, false);
+        }
+
+        Route changingDesktops() {
+            return new Route(name, action, readsBody, true);
         }
     }
 
@@ -475,7 +494,7 @@ public final class ApiServer implements AutoCloseable {
                     return new Route("/v1/experiments", x -> json(200, services.experiments().list()));
                 }
                 requireMethod(method, "POST");
-                return Route.withBody("/v1/experiments", x -> applyExperiment(x, null));
+                return Route.withBody("/v1/experiments", x -> applyExperiment(x, null)).changingDesktops();
             }
             String proposal = parts.get(2);
             if (parts.size() == 3) {
@@ -484,21 +503,21 @@ public final class ApiServer implements AutoCloseable {
                             .find(proposal).orElseThrow(() -> noSuchExperiment(proposal))));
                 }
                 requireMethod(method, "PUT");
-                return Route.withBody("/v1/experiments/{id}", x -> applyExperiment(x, proposal));
+                return Route.withBody("/v1/experiments/{id}", x -> applyExperiment(x, proposal)).changingDesktops();
             }
             if (parts.get(3).equals("extend") && parts.size() == 4) {
                 requireMethod(method, "POST");
-                return Route.withBody("/v1/experiments/{id}/extend", x -> extendExperiment(x, proposal));
+                return Route.withBody("/v1/experiments/{id}/extend", x -> extendExperiment(x, proposal)).changingDesktops();
             }
             if (parts.get(3).equals("members") && parts.size() == 4) {
                 requireMethod(method, "POST");
-                return Route.withBody("/v1/experiments/{id}/members", x -> addMember(x, proposal));
+                return Route.withBody("/v1/experiments/{id}/members", x -> addMember(x, proposal)).changingDesktops();
             }
             if (parts.get(3).equals("members") && parts.size() == 5) {
                 requireMethod(method, "DELETE");
                 return new Route("/v1/experiments/{id}/members/{user}", x -> json(200,
                         services.experiments().removeMember(proposal, parts.get(4), actor(x))
-                                .orElseThrow(() -> noSuchExperiment(proposal))));
+                                .orElseThrow(() -> noSuchExperiment(proposal)))).changingDesktops();
             }
         }
         if (noun.equals("desktops") && parts.size() == 2) {
@@ -594,11 +613,11 @@ public final class ApiServer implements AutoCloseable {
             String username = parts.get(5);
             if (method.equals("PUT")) {
                 return new Route("/v1/desktops/{proposal}/{owner}/users/{user}",
-                        x -> json(200, services.desktopUsers().add(reference, username, actor(x))));
+                        x -> json(200, services.desktopUsers().add(reference, username, actor(x)))).changingDesktops();
             }
             requireMethod(method, "DELETE");
             return new Route("/v1/desktops/{proposal}/{owner}/users/{user}",
-                    x -> json(200, services.desktopUsers().remove(reference, username, actor(x))));
+                    x -> json(200, services.desktopUsers().remove(reference, username, actor(x)))).changingDesktops();
         }
         if (parts.size() == 5) {
             DesktopService.Action action = selfServiceAction(what);

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,8 @@ class ApiServerTest {
     private static URI base;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final AgentMetrics METRICS = new AgentMetrics();
+    /** How often the API told the reconcile loop that desktops changed. */
+    private static final AtomicInteger DESKTOPS_CHANGED = new AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
@@ -66,8 +69,8 @@ class ApiServerTest {
         EnrollmentService enrollment = new EnrollmentService(db.database(), new DesktopRepository(), new AuditLog(),
                 new VncPasswordDerivation(SITE_SECRET), Clock.systemUTC());
         api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Services(experiments, db.database(),
-                new DesktopRepository(), enrollment, null, cloud, METRICS, new BearerTokens(List.of("other", TOKEN)), false),
-                null, false);
+                new DesktopRepository(), enrollment, null, cloud, METRICS, new BearerTokens(List.of("other", TOKEN)), false,
+                null, null, null, null, DESKTOPS_CHANGED::incrementAndGet), null, false);
         base = api.baseUri(false);
     }
 
@@ -183,6 +186,29 @@ class ApiServerTest {
         HttpResponse<String> removed = send("DELETE", "/v1/experiments/P-400/members/carol", null);
         assertEquals("[\"dave\"]", JSON.readTree(removed.body()).get("members").toString());
         assertEquals(404, send("POST", "/v1/experiments/NOPE/members", "{\"username\": \"dave\"}").statusCode());
+    }
+
+    @Test
+    void eachChangeToAnExperimentOrItsMembersAsksForAReconcilePassAndNothingElseDoes() throws Exception {
+        int before = DESKTOPS_CHANGED.get();
+        assertEquals(201, send("PUT", "/v1/experiments/P-450", experiment("P-450", "B1", "heps.desktop.cpu", 0, "\"wanda\""))
+                .statusCode());
+        assertEquals(before + 1, DESKTOPS_CHANGED.get(), "applied");
+        assertEquals(200, send("POST", "/v1/experiments/P-450/members", "{\"username\": \"xavier\"}").statusCode());
+        assertEquals(before + 2, DESKTOPS_CHANGED.get(), "member added");
+        assertEquals(200, send("DELETE", "/v1/experiments/P-450/members/wanda", null).statusCode());
+        assertEquals(before + 3, DESKTOPS_CHANGED.get(), "member removed");
+        assertEquals(200, send("POST", "/v1/experiments/P-450/extend", "{\"endsAt\": \"2026-12-04T08:00:00Z\"}").statusCode());
+        assertEquals(before + 4, DESKTOPS_CHANGED.get(), "window extended");
+
+        // Reading, and changes that were refused, leave the loop alone.
+        assertEquals(200, send("GET", "/v1/experiments/P-450", null).statusCode());
+        assertEquals(400, send("PUT", "/v1/experiments/P-451", experiment("P-451", "B9", "heps.desktop.cpu", 0, ""))
+                .statusCode());
+        assertEquals(404, send("POST", "/v1/experiments/NOPE/members", "{\"username\": \"xavier\"}").statusCode());
+        assertEquals(401, send("PUT", "/v1/experiments/P-450", experiment("P-450", "B1", "heps.desktop.cpu", 0, ""), null)
+                .statusCode());
+        assertEquals(before + 4, DESKTOPS_CHANGED.get());
     }
 
     @Test
