@@ -29,8 +29,12 @@ import java.util.UUID;
  *
  * <pre>
  * java -cp bench/target/classes:$(cat bench/target/bench.cp) cn.ac.ihep.heps.bench.guest.GuestBootBenchmark \
- *     [--boots 3] [--machine q35] [--cpu Westmere] [--limit-seconds 600] IMAGE.qcow2 [IMAGE.qcow2 ...]
+ *     [--boots 3] [--machine q35] [--cpu Westmere] [--limit-seconds 600] [--analyze] IMAGE.qcow2 [IMAGE.qcow2 ...]
  * </pre>
+ *
+ * <p>With {@code --analyze} each boot goes on after the banner until the guest has finished
+ * starting, and prints the guest's own account of the boot: systemd's critical chain to the
+ * display manager, its slowest units, and cloud-init's slowest steps.
  */
 public final class GuestBootBenchmark {
 
@@ -47,6 +51,19 @@ public final class GuestBootBenchmark {
                 - 'until x11vnc -display :0 -auth /var/run/lightdm/root/:0 -forever -shared -noxdamage -nopw -rfbport 5900 -o /var/log/bench-vnc.log; do sleep 0.5; done'
             """;
 
+    /** A bootcmd entry that writes the guest's account of its boot to the console once it has started. */
+    private static final String ANALYSIS = """
+              - - systemd-run
+                - --no-block
+                - --collect
+                - --unit=bench-analysis
+                - /bin/sh
+                - -c
+                - 'systemctl is-system-running --wait >/dev/null; { echo "%1$s"; systemd-analyze critical-chain --no-pager lightdm.service; systemd-analyze blame --no-pager | head -n 25; cloud-init analyze blame | head -n 30; echo "%2$s"; } > /dev/ttyS0 2>&1'
+            """;
+    private static final String ANALYSIS_START = "==== bench analysis";
+    private static final String ANALYSIS_END = "==== bench analysis end";
+
     private GuestBootBenchmark() {
     }
 
@@ -55,6 +72,7 @@ public final class GuestBootBenchmark {
         String machine = "q35";
         String cpu = "Westmere";
         Duration limit = Duration.ofMinutes(10);
+        boolean analyze = false;
         List<Path> images = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -62,13 +80,14 @@ public final class GuestBootBenchmark {
                 case "--machine" -> machine = args[++i];
                 case "--cpu" -> cpu = args[++i];
                 case "--limit-seconds" -> limit = Duration.ofSeconds(Long.parseLong(args[++i]));
+                case "--analyze" -> analyze = true;
                 default -> images.add(Path.of(args[i]));
             }
         }
         Optional<String> missing = QemuGuest.missingPrerequisite();
         if (images.isEmpty() || boots < 1 || missing.isPresent()) {
             System.err.println(missing.orElse("usage: GuestBootBenchmark [--boots N] [--machine q35] [--cpu Westmere] "
-                    + "[--limit-seconds 600] IMAGE.qcow2 ..."));
+                    + "[--limit-seconds 600] [--analyze] IMAGE.qcow2 ..."));
             System.exit(2);
         }
         List<String> hardware = List.of("-machine", machine, "-cpu", cpu);
@@ -76,7 +95,7 @@ public final class GuestBootBenchmark {
             List<Map<BootMilestone, Double>> milestones = new ArrayList<>();
             List<Double> banners = new ArrayList<>();
             for (int boot = 1; boot <= boots; boot++) {
-                Boot result = boot(image, hardware, limit);
+                Boot result = boot(image, hardware, limit, analyze);
                 System.out.printf("%s boot %d: VNC banner %s; console in %s%n", image.getFileName(), boot,
                         result.banner() < 0 ? "never" : String.format("%.1f s", result.banner()), result.dir().resolve("serial.log"));
                 milestones.add(result.milestones());
@@ -91,9 +110,11 @@ public final class GuestBootBenchmark {
     private record Boot(Map<BootMilestone, Double> milestones, double banner, Path dir) {
     }
 
-    private static Boot boot(Path image, List<String> hardware, Duration limit) throws IOException, InterruptedException {
+    private static Boot boot(Path image, List<String> hardware, Duration limit, boolean analyze)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("heps-guest-boot-");
-        Path drive = ConfigDrive.write(dir.resolve("config-drive.iso"), UUID.randomUUID().toString(), "bench-boot", USER_DATA);
+        String userData = analyze ? USER_DATA + ANALYSIS.formatted(ANALYSIS_START, ANALYSIS_END) : USER_DATA;
+        Path drive = ConfigDrive.write(dir.resolve("config-drive.iso"), UUID.randomUUID().toString(), "bench-boot", userData);
         Map<BootMilestone, Double> seen = new EnumMap<>(BootMilestone.class);
         long start = System.nanoTime();
         double banner = -1;
@@ -120,6 +141,9 @@ public final class GuestBootBenchmark {
                 }
                 Thread.sleep(100);
             }
+            if (analyze && banner >= 0) {
+                printAnalysis(guest, deadline);
+            }
         }
         if (banner >= 0) {
             // The disks go; the console stays for a look at what the milestones leave out.
@@ -127,6 +151,21 @@ public final class GuestBootBenchmark {
             Files.delete(drive);
         }
         return new Boot(seen, banner, dir);
+    }
+
+    /** Waits, within the boot's limit, for the guest's account of its boot and prints it. */
+    private static void printAnalysis(QemuGuest guest, long deadline) throws InterruptedException {
+        while (System.nanoTime() < deadline && guest.isRunning()) {
+            String console = guest.serialText();
+            int start = console.indexOf(ANALYSIS_START + "\n");
+            int end = console.indexOf(ANALYSIS_END);
+            if (start >= 0 && end > start) {
+                System.out.print(console.substring(start + ANALYSIS_START.length() + 1, end));
+                return;
+            }
+            Thread.sleep(1000);
+        }
+        System.out.println("  the guest gave no account of its boot before the limit");
     }
 
     /** The complete lines written after the file pointer; the pointer moves past them only. */
