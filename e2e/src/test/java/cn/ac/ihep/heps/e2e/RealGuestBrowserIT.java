@@ -12,6 +12,8 @@ import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.FrameWait;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.RetryPolicy;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelClient;
 import cn.ac.ihep.heps.testsupport.guacamole.web.tunnel.TunnelSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(E2eEnvironment.Extension.class)
 class RealGuestBrowserIT {
     private static final String BEAMLINE = "demo-real-guest";
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** Scheduling, the image's copy to the QEMU host, boot and enrollment under emulation. */
     private static final Duration RUNNING = Duration.ofMinutes(10);
     /** The one-minute limit, the agent's pass and Nova's snapshot of the guest's disk. */
@@ -55,9 +58,14 @@ class RealGuestBrowserIT {
             String member = experiment.member;
 
             Path screenshot = E2eEnvironment.output().resolve("real-guest-" + user.serverId() + ".png");
-            PortalBrowser.screenshot(env, member, screenshot, profile, report);
-            Measurements.record(report, "real guest", "experiment applied -> VNC port " + toPort + " s -> browser shows it "
-                    + experiment.secondsSinceApplied() + " s");
+            JsonNode shown = JSON.readTree(PortalBrowser.screenshot(env, member, screenshot, profile, report));
+            // A user's browser is open already (the portal's page): from the URL to the painted
+            // display is what they wait once the desktop answers; Chromium's own start is not.
+            long fromUrlMs = shown.path("fromUrlMs").asLong();
+            Measurements.record(report, "real guest", "experiment applied -> VNC port " + toPort + " s -> painted "
+                    + fromUrlMs + " ms after the URL opened: " + Math.round(toPort + fromUrlMs / 1000.0)
+                    + " s to the first frame in an open browser (" + experiment.secondsSinceApplied()
+                    + " s with Chromium's start and the screenshot)");
 
             assertEquals(List.of(), greeterFaults(ImageIO.read(screenshot.toFile())), () -> "the screenshot " + screenshot);
 
