@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -24,13 +25,14 @@ class AdJoinComponentTest {
 
     @TempDir
     Path root;
+    private Path etc;
 
     private Map<String, String> renderedSssdConf() throws Exception {
         Component adJoin = new RecipeLoader(RecipeFixtures.repositoryImages()).load().component("ad-join");
         PlatformRecipe linux = adJoin.platform(OsFamily.LINUX).orElseThrow();
         Step configure = linux.steps().stream().filter(s -> s.name().startsWith("configure sssd")).findFirst()
                 .orElseThrow();
-        Path etc = Files.createDirectories(root.resolve("etc"));
+        etc = Files.createDirectories(root.resolve("etc"));
         Path bin = Files.createDirectories(root.resolve("bin"));
         Path systemctl = Files.writeString(bin.resolve("systemctl"), "#!/bin/sh\nexit 0\n");
         systemctl.toFile().setExecutable(true);
@@ -67,5 +69,13 @@ class AdJoinComponentTest {
         assertEquals("gidNumber", sssd.get("ldap_group_gid_number"));
         assertEquals("ad", sssd.get("id_provider"));
         assertEquals("Domain Users", sssd.get("simple_allow_groups"));
+    }
+
+    @Test
+    void sssdWaitsForTheJoinsKeytab() throws Exception {
+        renderedSssdConf();
+        Path dropIn = etc.resolve("systemd/system/sssd.service.d/heps-joined.conf");
+        assertEquals(List.of("[Unit]", "ConditionPathExists=" + etc.resolve("krb5.keytab")),
+                Files.readAllLines(dropIn, StandardCharsets.UTF_8));
     }
 }
