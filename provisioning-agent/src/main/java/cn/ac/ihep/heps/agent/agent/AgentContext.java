@@ -18,6 +18,7 @@ import cn.ac.ihep.heps.agent.config.AgentConfiguration;
 import cn.ac.ihep.heps.agent.desktop.DesktopService;
 import cn.ac.ihep.heps.agent.desktop.DesktopUserService;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
+import cn.ac.ihep.heps.agent.desktop.ServerAddresses;
 import cn.ac.ihep.heps.agent.experiment.ExperimentService;
 import cn.ac.ihep.heps.agent.firewall.DesktopAccess;
 import cn.ac.ihep.heps.agent.experiment.ExperimentValidator;
@@ -130,8 +131,12 @@ public final class AgentContext {
     }
 
     public EnrollmentService enrollment() {
+        String vmNetwork = configuration.vmNetwork();
+        ServerAddresses addresses = configuration.enrollmentChecksAddress()
+                ? serverId -> cloud().findServer(serverId).flatMap(server -> server.fixedAddressOn(vmNetwork))
+                : ServerAddresses.NONE;
         return new EnrollmentService(database(), desktopRepository, audit,
-                new VncPasswordDerivation(configuration.vncSiteSecret()), computerAccounts(), clock);
+                new VncPasswordDerivation(configuration.vncSiteSecret()), computerAccounts(), addresses, clock);
     }
 
     /** The LDAP and AD accounts of experiment members (CONTRACTS §4, {@code heps accounts}). */

@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * answers with the password once, when the token matches the desktop recorded for that
  * server id, and optionally only to that desktop's own address.
  *
+ * <p>The address check compares the caller with the address the reconcile loop recorded for the
+ * desktop. A guest that boots fast can ask before the loop's next pass has seen its address;
+ * then the cloud is asked for it once, so the guest is not refused (and made to retry) for
+ * the agent's lag.
+ *
  * <p>A desktop that joins the domain gets, in the same answer, the one-time password of the
  * computer account the agent pre-staged for it ({@link ComputerAccounts}); the agent forgets it
  * in the same transaction.
@@ -43,20 +48,29 @@ public final class EnrollmentService {
     private final AuditLog audit;
     private final VncPasswordDerivation passwords;
     private final Optional<ComputerAccounts> computers;
+    private final ServerAddresses addresses;
     private final Clock clock;
 
     public EnrollmentService(Database database, DesktopRepository desktops, AuditLog audit,
             VncPasswordDerivation passwords, Clock clock) {
-        this(database, desktops, audit, passwords, Optional.empty(), clock);
+        this(database, desktops, audit, passwords, Optional.empty(), ServerAddresses.NONE, clock);
     }
 
     public EnrollmentService(Database database, DesktopRepository desktops, AuditLog audit,
             VncPasswordDerivation passwords, Optional<ComputerAccounts> computers, Clock clock) {
+        this(database, desktops, audit, passwords, computers, ServerAddresses.NONE, clock);
+    }
+
+    /** {@code addresses}: where a desktop's address comes from before the reconcile loop has recorded it. */
+    public EnrollmentService(Database database, DesktopRepository desktops, AuditLog audit,
+            VncPasswordDerivation passwords, Optional<ComputerAccounts> computers, ServerAddresses addresses,
+            Clock clock) {
         this.database = database;
         this.desktops = desktops;
         this.audit = audit;
         this.passwords = passwords;
         this.computers = computers;
+        this.addresses = addresses;
         this.clock = clock;
     }
 
@@ -92,24 +106,69 @@ public final class EnrollmentService {
      * @param remoteAddress the caller's address, checked against the desktop's when {@code checkAddress}
      */
     public Result enroll(String serverId, String token, String remoteAddress, boolean checkAddress) {
+        Attempt attempt = attempt(serverId, token, remoteAddress, checkAddress, null);
+        if (attempt.addressUnknown()) {
+            Optional<String> current = currentAddress(serverId);
+            if (current.isPresent()) {
+                attempt = attempt(serverId, token, remoteAddress, checkAddress, current.get());
+            }
+        }
+        Result result = attempt.result();
+        if (result.outcome() != Outcome.GRANTED) {
+            LOG.warn("Refused enrollment for server {} from {}: {}", LogSafe.text(serverId), LogSafe.text(remoteAddress),
+                    result.outcome());
+        } else {
+            LOG.info("Server {} fetched its VNC password{}", LogSafe.text(serverId),
+                    result.domainJoin() == null ? "" : " and the one-time password of computer "
+                            + result.domainJoin().computerName());
+        }
+        return result;
+    }
+
+    /** One try; {@code addressUnknown} when it was refused only because no address is recorded yet. */
+    private record Attempt(Result result, boolean addressUnknown) {
+        Attempt(Outcome outcome) {
+            this(new Result(outcome), false);
+        }
+    }
+
+    /** The server's address as the cloud has it now; empty when it has none or cannot be asked. */
+    private Optional<String> currentAddress(String serverId) {
+        try {
+            return addresses.fixedAddressOf(serverId);
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot ask the cloud for the address of server {}: {}", LogSafe.text(serverId),
+                    LogSafe.message(e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    /** {@code learnedAddress}: the cloud's address for the server, recorded when none is yet (else null). */
+    private Attempt attempt(String serverId, String token, String remoteAddress, boolean checkAddress,
+            String learnedAddress) {
         Instant now = clock.instant();
-        Result result = database.inTransaction(connection -> {
+        return database.inTransaction(connection -> {
             Optional<DesktopRepository.Enrollment> enrollment = desktops.enrollment(connection, serverId);
             if (enrollment.isEmpty() || enrollment.get().tokenHash() == null) {
-                return new Result(Outcome.UNKNOWN_SERVER);
+                return new Attempt(Outcome.UNKNOWN_SERVER);
             }
             DesktopRepository.Enrollment found = enrollment.get();
             boolean tokenMatches = MessageDigest.isEqual(
                     found.tokenHash().getBytes(StandardCharsets.US_ASCII),
                     hash(token == null ? "" : token).getBytes(StandardCharsets.US_ASCII));
             if (!tokenMatches) {
-                return new Result(Outcome.BAD_TOKEN);
+                return new Attempt(Outcome.BAD_TOKEN);
             }
             if (found.enrolledAt() != null) {
-                return new Result(Outcome.ALREADY_ENROLLED);
+                return new Attempt(Outcome.ALREADY_ENROLLED);
             }
-            if (checkAddress && (found.address() == null || !found.address().equals(remoteAddress))) {
-                return new Result(Outcome.WRONG_ADDRESS);
+            String address = found.address();
+            if (address == null && learnedAddress != null) {
+                desktops.update(found.desktopId()).address(learnedAddress).execute(connection, now);
+                address = learnedAddress;
+            }
+            if (checkAddress && (address == null || !address.equals(remoteAddress))) {
+                return new Attempt(new Result(Outcome.WRONG_ADDRESS), address == null);
             }
             DomainJoin join = null;
             if (found.joinPassword() != null && computers.isPresent()) {
@@ -126,16 +185,7 @@ public final class EnrollmentService {
             desktops.update(found.desktopId()).enrolledAt(now).joinPassword(null).execute(connection, now);
             audit.record(connection, now, "guest:" + serverId, "desktop.enroll", "server/" + serverId,
                     "from=" + remoteAddress + (join == null ? "" : " domain-join=" + join.computerName()));
-            return new Result(Outcome.GRANTED, passwords.passwordFor(serverId), join);
+            return new Attempt(new Result(Outcome.GRANTED, passwords.passwordFor(serverId), join), false);
         });
-        if (result.outcome() != Outcome.GRANTED) {
-            LOG.warn("Refused enrollment for server {} from {}: {}", LogSafe.text(serverId), LogSafe.text(remoteAddress),
-                    result.outcome());
-        } else {
-            LOG.info("Server {} fetched its VNC password{}", LogSafe.text(serverId),
-                    result.domainJoin() == null ? "" : " and the one-time password of computer "
-                            + result.domainJoin().computerName());
-        }
-        return result;
     }
 }

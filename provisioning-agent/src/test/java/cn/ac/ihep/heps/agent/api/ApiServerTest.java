@@ -9,6 +9,7 @@ import static org.mockito.Mockito.when;
 
 import cn.ac.ihep.heps.agent.desktop.DesktopState;
 import cn.ac.ihep.heps.agent.desktop.EnrollmentService;
+import cn.ac.ihep.heps.agent.desktop.ServerAddresses;
 import cn.ac.ihep.heps.agent.experiment.ExperimentService;
 import cn.ac.ihep.heps.agent.experiment.ExperimentValidator;
 import cn.ac.ihep.heps.agent.metrics.AgentMetrics;
@@ -267,6 +268,53 @@ class ApiServerTest {
                     "{\"serverId\": \"server-gus\", \"token\": \"" + tokenGus + "\"}")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
         }
+    }
+
+    @Test
+    void aVmThatEnrollsBeforeTheLoopRecordedItsAddressIsCheckedAgainstTheCloudsAddress() throws Exception {
+        send("POST", "/v1/experiments", experiment("P-650", "B1", "heps.desktop.cpu", 0, "\"hal\", \"ida\", \"jon\""));
+        DesktopRepository desktops = new DesktopRepository();
+        Map<String, String> tokens = new java.util.HashMap<>();
+        db.database().inTransaction(c -> {
+            long experimentId = new ExperimentRepository().find(c, "P-650").orElseThrow().id();
+            for (String user : List.of("hal", "ida", "jon")) {
+                String token = EnrollmentService.newToken();
+                tokens.put(user, token);
+                long id = desktops.insert(c, experimentId, user, "heps-b1-p-650-" + user, 0, Instant.now());
+                // No address yet: the loop has not seen the server since Nova gave it one.
+                desktops.update(id).serverId("server-" + user).enrollmentTokenHash(EnrollmentService.hash(token))
+                        .execute(c, Instant.now());
+            }
+            return null;
+        });
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ServerAddresses cloud = serverId -> {
+            asked.add(serverId);
+            return switch (serverId) {
+                case "server-hal" -> Optional.of("127.0.0.1");
+                case "server-ida" -> Optional.of("10.42.0.78");
+                default -> throw new IllegalStateException("Nova is down");
+            };
+        };
+        EnrollmentService enrollment = new EnrollmentService(db.database(), desktops, new AuditLog(),
+                new VncPasswordDerivation(SITE_SECRET), Optional.empty(), cloud, Clock.systemUTC());
+        try (ApiServer checking = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Services(null,
+                db.database(), desktops, enrollment, null, null, new AgentMetrics(), new BearerTokens(List.of(TOKEN)), true),
+                null, false)) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(checking.baseUri(false).resolve("/v1/enrollment"))
+                    .header("Content-Type", "application/json");
+            Map<String, Integer> status = new java.util.HashMap<>();
+            for (String user : List.of("hal", "ida", "jon")) {
+                status.put(user, HTTP.send(request.POST(HttpRequest.BodyPublishers.ofString("{\"serverId\": \"server-"
+                        + user + "\", \"token\": \"" + tokens.get(user) + "\"}")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode());
+            }
+            assertEquals(Map.of("hal", 200, "ida", 403, "jon", 403), status,
+                    "the cloud's address is the caller's / another / the cloud cannot be asked");
+        }
+        assertEquals(List.of("server-hal", "server-ida", "server-jon"), asked);
+        assertEquals(Optional.of("127.0.0.1"), db.database().inTransaction(c -> desktops.enrollment(c, "server-hal"))
+                .map(DesktopRepository.Enrollment::address), "recorded for the loop");
     }
 
     @Test
