@@ -109,7 +109,8 @@ class AuthHandOffIT {
                     "encodings", "tight copyrect",
                     "color-depth", "24",
                     "quality-level", "3",
-                    "compress-level", "0"), handshake.setParameters());
+                    "compress-level", "0",
+                    "disable-display-resize", "true"), handshake.setParameters());
             assertEquals(List.of("2560", "1440", "96"), handshake.size());
         } finally {
             tunnel.close();

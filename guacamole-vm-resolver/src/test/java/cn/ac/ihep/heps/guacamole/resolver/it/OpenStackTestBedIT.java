@@ -218,7 +218,8 @@ class OpenStackTestBedIT {
                     "port", Integer.toString(desktopPort.getLocalPort()),
                     "password", new VncPasswordDerivation(VNC_SECRET).passwordFor(ids.get("alice")),
                     "encodings", "raw copyrect",
-                    "color-depth", "24"), handshake.setParameters());
+                    "color-depth", "24",
+                    "disable-display-resize", "true"), handshake.setParameters());
         } finally {
             tunnel.close();
         }
