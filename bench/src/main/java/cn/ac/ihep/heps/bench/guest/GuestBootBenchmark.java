@@ -157,9 +157,10 @@ public final class GuestBootBenchmark {
     private static void printAnalysis(QemuGuest guest, long deadline) throws InterruptedException {
         while (System.nanoTime() < deadline && guest.isRunning()) {
             String console = guest.serialText();
+            // The markers' own lines only: systemd may echo the unit's command line, markers and all.
             int start = console.indexOf(ANALYSIS_START + "\n");
-            int end = console.indexOf(ANALYSIS_END);
-            if (start >= 0 && end > start) {
+            int end = start < 0 ? -1 : console.indexOf(ANALYSIS_END + "\n", start);
+            if (end > start) {
                 System.out.print(console.substring(start + ANALYSIS_START.length() + 1, end));
                 return;
             }
