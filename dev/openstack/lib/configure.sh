@@ -205,6 +205,10 @@ virt_type = qemu
 # SSE4, and the desktops' scientific software stops with "Illegal instruction" on it.
 cpu_mode = custom
 cpu_models = Westmere
+# Nova's default for a file system with O_DIRECT is cache=none: every read of the guest's disk
+# then goes to this machine's own (virtual) disk, and a booting guest, which reads thousands of
+# small files under emulation, waited on it. writeback reads the cached image from memory.
+disk_cachemodes = file=writeback
 connection_uri = qemu:///system
 [nova_sys_admin]
 helper_command = $privsep
