@@ -66,6 +66,8 @@ class GuestEnrollmentScriptTest {
     private TestDatabase db;
     private ApiServer api;
     private HttpServer metadata;
+    private final java.util.concurrent.atomic.AtomicInteger metadataRequests = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean metadataDown;
 
     @BeforeEach
     void start() throws IOException {
@@ -78,6 +80,12 @@ class GuestEnrollmentScriptTest {
                 null, false);
         metadata = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         metadata.createContext("/openstack/latest/meta_data.json", exchange -> {
+            metadataRequests.incrementAndGet();
+            if (metadataDown) {
+                exchange.sendResponseHeaders(503, -1);
+                exchange.close();
+                return;
+            }
             byte[] body = ("{\"uuid\": \"" + SERVER_ID + "\", \"name\": \"heps-b1-p-700-hana\"}")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -140,6 +148,7 @@ class GuestEnrollmentScriptTest {
         }
         assertNotNull(script, "the user data installs /usr/local/sbin/heps-enroll: " + rendered);
         String local = script.replace("/etc/heps/", etc + "/")
+                .replace("/var/lib/cloud/data/instance-id", guest.resolve("instance-id").toString())
                 .replace("http://169.254.169.254", "http://127.0.0.1:" + metadata.getAddress().getPort())
                 .replace("seq 1 60", "seq 1 " + attempts)
                 .replace("sleep 10", "sleep 1");
@@ -201,6 +210,37 @@ class GuestEnrollmentScriptTest {
     }
 
     @Test
+    void theServerIdCloudInitRecordedSparesTheMetadataService() throws Exception {
+        requireGuestTools();
+        String token = EnrollmentService.newToken();
+        recordDesktop(token);
+        Path script = install(token, 2);
+        Files.writeString(guest.resolve("instance-id"), SERVER_ID + "\n");
+        metadataDown = true;
+
+        Run enrolled = run("sh", script.toString());
+        assertEquals(0, enrolled.exitCode(), enrolled.output());
+        assertTrue(Files.isRegularFile(guest.resolve("etc/heps/vncpasswd")), enrolled.output());
+        assertEquals(0, metadataRequests.get(), "the metadata service was not asked");
+        assertFalse(Files.exists(guest.resolve("etc/heps/enrollment-answer")), "no copy of the answer left");
+    }
+
+    @Test
+    void anInstanceIdThatIsNoServerIdSendsTheGuestToTheMetadataService() throws Exception {
+        requireGuestTools();
+        String token = EnrollmentService.newToken();
+        recordDesktop(token);
+        Path script = install(token, 2);
+        // A NoCloud seed names its instance freely.
+        Files.writeString(guest.resolve("instance-id"), "iid-local01\n");
+
+        Run enrolled = run("sh", script.toString());
+        assertEquals(0, enrolled.exitCode(), enrolled.output());
+        assertTrue(Files.isRegularFile(guest.resolve("etc/heps/vncpasswd")), enrolled.output());
+        assertEquals(1, metadataRequests.get());
+    }
+
+    @Test
     void aGuestWithTheWrongTokenGetsNothingAndSaysSo() throws Exception {
         requireGuestTools();
         recordDesktop(EnrollmentService.newToken());
@@ -247,7 +287,7 @@ class GuestEnrollmentScriptTest {
             String once = Files.readString(guest.resolve("adcli.stdin"));
             assertTrue(ad.accepts("CN=" + computer + "," + ou, once), "adcli got the computer account's password");
             assertFalse(String.join(" ", args).contains(once), "never on the command line");
-            assertFalse(Files.exists(guest.resolve("etc/heps/domain-join")), "no copy left on the guest's disk");
+            assertFalse(Files.exists(guest.resolve("etc/heps/enrollment-answer")), "no copy left on the guest's disk");
             assertNull(db.database().inTransaction(c -> new DesktopRepository().enrollment(c, SERVER_ID))
                     .orElseThrow().joinPassword(), "the agent forgot it");
         } finally {
