@@ -177,12 +177,17 @@ class GuestEnrollmentScriptTest {
         }
     }
 
-    @Test
-    void theGuestFetchesItsVncPasswordOnceAndWritesItForTheVncServer() throws Exception {
+    /** A desktop recorded with a fresh token and its guest's enrollment script, which tries {@code attempts} times. */
+    private Path enrollableGuest(int attempts) throws Exception {
         requireGuestTools();
         String token = EnrollmentService.newToken();
         recordDesktop(token);
-        Path script = install(token, 3);
+        return install(token, attempts);
+    }
+
+    @Test
+    void theGuestFetchesItsVncPasswordOnceAndWritesItForTheVncServer() throws Exception {
+        Path script = enrollableGuest(3);
 
         Run first = run("sh", script.toString());
         assertEquals(0, first.exitCode(), first.output());
@@ -211,10 +216,7 @@ class GuestEnrollmentScriptTest {
 
     @Test
     void theServerIdCloudInitRecordedSparesTheMetadataService() throws Exception {
-        requireGuestTools();
-        String token = EnrollmentService.newToken();
-        recordDesktop(token);
-        Path script = install(token, 2);
+        Path script = enrollableGuest(2);
         Files.writeString(guest.resolve("instance-id"), SERVER_ID + "\n");
         metadataDown = true;
 
@@ -227,10 +229,7 @@ class GuestEnrollmentScriptTest {
 
     @Test
     void anInstanceIdThatIsNoServerIdSendsTheGuestToTheMetadataService() throws Exception {
-        requireGuestTools();
-        String token = EnrollmentService.newToken();
-        recordDesktop(token);
-        Path script = install(token, 2);
+        Path script = enrollableGuest(2);
         // A NoCloud seed names its instance freely.
         Files.writeString(guest.resolve("instance-id"), "iid-local01\n");
 
