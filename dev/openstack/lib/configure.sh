@@ -201,15 +201,10 @@ remove_unused_original_minimum_age_seconds = 600
 remove_unused_resized_minimum_age_seconds = 600
 [libvirt]
 virt_type = qemu
-# qemu64 with Westmere's SIMD: without SSSE3 and SSE4 the desktops' scientific software stops
-# with "Illegal instruction". Not Westmere itself: on an Intel model the guest's kernel isolates
-# its page tables against Meltdown, each entry to it reloads CR3, and emulation (TCG) then
-# empties its whole translated TLB. qemu64 is an AMD model, which needs no isolation: a desktop
-# guest's VNC server greeted 55.0 s after QEMU started against 67.4 s (GuestBootBenchmark, three
-# boots each).
+# Westmere, the newest model emulation (TCG) offers here: its default, qemu64, lacks SSSE3 and
+# SSE4, and the desktops' scientific software stops with "Illegal instruction" on it.
 cpu_mode = custom
-cpu_models = qemu64
-cpu_model_extra_flags = ssse3, sse4.1, sse4.2, popcnt, aes, pclmuldq
+cpu_models = Westmere
 # Nova's default for a file system with O_DIRECT is cache=none: every read of the guest's disk
 # then goes to this machine's own (virtual) disk, and a booting guest, which reads thousands of
 # small files under emulation, waited on it. writeback reads the cached image from memory.

@@ -20,8 +20,8 @@ import java.util.UUID;
 
 /**
  * Where a desktop image's boot spends its time under QEMU emulation, booted as the test bed's
- * QEMU host boots a desktop (TCG, Nova's i440FX machine, qemu64 with Westmere's SIMD, 2 vCPUs,
- * 2 GiB, a config drive with a static address): seconds from QEMU's start to each {@link BootMilestone} on the serial console and to
+ * QEMU host boots a desktop (TCG, q35, Westmere, 2 vCPUs, 2 GiB, a config drive with a static
+ * address): seconds from QEMU's start to each {@link BootMilestone} on the serial console and to
  * the VNC server's banner, over several boots, as medians and maxima. The user data starts x11vnc
  * on LightDM's display as soon as it exists, where a desktop waits for its enrolment as well: so
  * this is the guest's own share of {@code heps desktop create} to the first frame. Give several
@@ -29,7 +29,7 @@ import java.util.UUID;
  *
  * <pre>
  * java -cp bench/target/classes:$(cat bench/target/bench.cp) cn.ac.ihep.heps.bench.guest.GuestBootBenchmark \
- *     [--boots 3] [--machine pc] [--cpu CPU] [--limit-seconds 600] [--analyze] IMAGE.qcow2 [IMAGE.qcow2 ...]
+ *     [--boots 3] [--machine q35] [--cpu Westmere] [--limit-seconds 600] [--analyze] IMAGE.qcow2 [IMAGE.qcow2 ...]
  * </pre>
  *
  * <p>With {@code --analyze} each boot goes on after the banner until the guest has finished
@@ -69,11 +69,8 @@ public final class GuestBootBenchmark {
 
     public static void main(String[] args) throws Exception {
         int boots = 3;
-        // The test bed's QEMU host (dev/openstack/lib/configure.sh): an AMD model, so the guest's
-        // kernel does not isolate its page tables, which under emulation empties the TLB at every
-        // system call.
-        String machine = "pc";
-        String cpu = "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+aes,+pclmulqdq";
+        String machine = "q35";
+        String cpu = "Westmere";
         Duration limit = Duration.ofMinutes(10);
         boolean analyze = false;
         List<Path> images = new ArrayList<>();
@@ -89,7 +86,7 @@ public final class GuestBootBenchmark {
         }
         Optional<String> missing = QemuGuest.missingPrerequisite();
         if (images.isEmpty() || boots < 1 || missing.isPresent()) {
-            System.err.println(missing.orElse("usage: GuestBootBenchmark [--boots N] [--machine pc] [--cpu MODEL,+FLAG...] "
+            System.err.println(missing.orElse("usage: GuestBootBenchmark [--boots N] [--machine q35] [--cpu Westmere] "
                     + "[--limit-seconds 600] [--analyze] IMAGE.qcow2 ..."));
             System.exit(2);
         }
