@@ -202,7 +202,9 @@ remove_unused_resized_minimum_age_seconds = 600
 [libvirt]
 virt_type = qemu
 # Westmere, the newest model emulation (TCG) offers here: its default, qemu64, lacks SSSE3 and
-# SSE4, and the desktops' scientific software stops with "Illegal instruction" on it.
+# SSE4, and the desktops' scientific software stops with "Illegal instruction" on it. Not qemu64
+# with those added either: OpenBLAS picks kernels for that AMD K8 model that emulation rejects
+# unless the model also has 3DNow!, and PyMca dies the same way (dev/openstack/README.md, "The QEMU host").
 cpu_mode = custom
 cpu_models = Westmere
 # Nova's default for a file system with O_DIRECT is cache=none: every read of the guest's disk
