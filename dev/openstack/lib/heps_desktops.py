@@ -823,14 +823,19 @@ class Desktop:
     def start_enrollment(self):
         # The guest's own /etc/heps over the host's (an empty mount point) in a private mount
         # namespace, so the script reads its token and writes its password on the guest's disk.
+        # Its own cloud-init data too, which a played guest has none of: the script then asks the
+        # metadata service for its server id, never the host's own cloud-init for the host's.
         os.makedirs("/etc/heps", exist_ok=True)
+        os.makedirs("/var/lib/cloud/data", exist_ok=True)
         etc_heps = os.path.join(self.root, "etc/heps")
+        cloud_data = os.path.join(self.root, "var/lib/cloud/data")
         os.makedirs(etc_heps, exist_ok=True)
+        os.makedirs(cloud_data, exist_ok=True)
         script = os.path.join(self.root, ENROLL_COMMAND.lstrip("/"))
         log.info("desktop %s: running the enrollment step %s", self.id, ENROLL_COMMAND)
         child = self.spawn("enroll", ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                                      'mount --bind "$1" /etc/heps && exec /bin/sh "$2"', "heps-enroll",
-                                      etc_heps, script])
+                                      'mount --bind "$1" /etc/heps && mount --bind "$3" /var/lib/cloud/data '
+                                      '&& exec /bin/sh "$2"', "heps-enroll", etc_heps, script, cloud_data])
         threading.Thread(target=wake_when_done, args=(child,), daemon=True).start()
 
     # --- a Windows guest: enrollment, domain join, sign-in (README.md, "How a Windows guest joins")
