@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class GuestEnrollmentScriptTest {
     private TestDatabase db;
     private ApiServer api;
     private HttpServer metadata;
-    private final java.util.concurrent.atomic.AtomicInteger metadataRequests = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger metadataRequests = new AtomicInteger();
     private volatile boolean metadataDown;
 
     @BeforeEach
