@@ -3,8 +3,7 @@
 // line for each; whoever runs it reads them and answers on stdin: "launch" once a screenshot shows
 // the user's session, then Alt+F2 opens the desktop's run dialog, the program's name is typed and
 // Enter starts it (again, up to twice, while the dialog stays open alone); "done" once a
-// screenshot shows the program's window. The last line is the
-// result; exit 0 when "done" arrived.
+// screenshot shows the program's window. The last line is the result; exit 0 when "done" arrived.
 //
 //   node launch-app.mjs --url URL --out DIR --user-data-dir DIR --program NAME [--timeout-ms 60000]
 //                       [--session-ms 300000] [--watch-ms 360000] [--every-ms 10000]
@@ -56,11 +55,14 @@ function look() {
   return { signature: signature.join(',') };
 }
 
+// Whether cell i (three channels from index i) of two split signatures looks the same.
+const sameCell = (x, y, i) => x[i] === y[i] && x[i + 1] === y[i + 1] && x[i + 2] === y[i + 2];
+
 function differs(a, b) {
   const x = a.signature.split(','), y = b.signature.split(',');
   let changed = 0;
   for (let i = 0; i < x.length; i += 3) {
-    if (x[i] !== y[i] || x[i + 1] !== y[i + 1] || x[i + 2] !== y[i + 2]) changed++;
+    if (!sameCell(x, y, i)) changed++;
   }
   return changed / (x.length / 3);
 }
@@ -70,15 +72,14 @@ function differs(a, b) {
 // has closed may account for the rest), and next to none of the others have changed.
 function stillOnlyDialog(desktop, typed, now) {
   const d = desktop.signature.split(','), t = typed.signature.split(','), n = now.signature.split(',');
-  const same = (a, b, i) => a[i] === b[i] && a[i + 1] === b[i + 1] && a[i + 2] === b[i + 2];
   let dialog = 0, dialogKept = 0, elsewhere = 0, elsewhereChanged = 0;
   for (let i = 0; i < d.length; i += 3) {
-    if (!same(d, t, i)) {
+    if (!sameCell(d, t, i)) {
       dialog++;
-      if (same(n, t, i)) dialogKept++;
+      if (sameCell(n, t, i)) dialogKept++;
     } else {
       elsewhere++;
-      if (!same(n, d, i)) elsewhereChanged++;
+      if (!sameCell(n, d, i)) elsewhereChanged++;
     }
   }
   return dialog > 0 && dialogKept / dialog >= 0.5 && elsewhereChanged / Math.max(elsewhere, 1) < 0.01;
