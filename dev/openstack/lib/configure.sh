@@ -201,12 +201,17 @@ remove_unused_original_minimum_age_seconds = 600
 remove_unused_resized_minimum_age_seconds = 600
 [libvirt]
 virt_type = qemu
-# Westmere, the newest model emulation (TCG) offers here: its default, qemu64, lacks SSSE3 and
-# SSE4, and the desktops' scientific software stops with "Illegal instruction" on it. Not qemu64
-# with those added either: OpenBLAS picks kernels for that AMD K8 model that emulation rejects
-# unless the model also has 3DNow!, and PyMca dies the same way (dev/openstack/README.md, "The QEMU host").
+# Emulation (TCG) does not speculate, but the guest's kernel cannot know: on an Intel model such as
+# Westmere it isolates its page tables against Meltdown and fills the return stack on every
+# switch, and each system call's page-table reload throws away emulation's translated TLB. Only an
+# in-order model's signature tells it there is nothing to mitigate: the Atom N270's, here with
+# the features Westmere has beyond it (64-bit mode, SSE4, POPCNT, AES), which the desktops'
+# scientific software needs (without SSSE3 and SSE4 it stops with "Illegal instruction"). Not an
+# AMD model: OpenBLAS picks kernels for qemu64's K8 family that emulation rejects, and PyMca died
+# the same way (dev/openstack/README.md, "The QEMU host").
 cpu_mode = custom
-cpu_models = Westmere
+cpu_models = n270
+cpu_model_extra_flags = lm, syscall, lahf_lm, cx16, sse4.1, sse4.2, popcnt, aes
 # Nova's default for a file system with O_DIRECT is cache=none: every read of the guest's disk
 # then goes to this machine's own (virtual) disk, and a booting guest, which reads thousands of
 # small files under emulation, waited on it. writeback reads the cached image from memory.
