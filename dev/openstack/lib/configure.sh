@@ -205,13 +205,14 @@ virt_type = qemu
 # Westmere it isolates its page tables against Meltdown and fills the return stack on every
 # switch, and each system call's page-table reload throws away emulation's translated TLB. Only an
 # in-order model's signature tells it there is nothing to mitigate: the Atom N270's, here with
-# the features Westmere has beyond it (64-bit mode, SSE4, POPCNT, AES), which the desktops'
-# scientific software needs (without SSSE3 and SSE4 it stops with "Illegal instruction"). Not an
-# AMD model: OpenBLAS picks kernels for qemu64's K8 family that emulation rejects, and PyMca died
-# the same way (dev/openstack/README.md, "The QEMU host").
+# the features QEMU's Westmere has beyond it (64-bit mode, SSE4, POPCNT, AES-NI and PCLMULQDQ),
+# which the desktops' software needs: without SSSE3 and SSE4 PyMca stops with "Illegal
+# instruction", and the kernel's AES-GCM uses PCLMULQDQ wherever AES-NI is (its self-test oopsed
+# and udev never settled). Not an AMD model: OpenBLAS picks kernels for qemu64's K8 family that
+# emulation rejects, and PyMca died the same way (dev/openstack/README.md, "The QEMU host").
 cpu_mode = custom
 cpu_models = n270
-cpu_model_extra_flags = lm, syscall, lahf_lm, cx16, sse4.1, sse4.2, popcnt, aes
+cpu_model_extra_flags = lm, syscall, lahf_lm, cx16, sse4.1, sse4.2, popcnt, aes, pclmuldq
 # Nova's default for a file system with O_DIRECT is cache=none: every read of the guest's disk
 # then goes to this machine's own (virtual) disk, and a booting guest, which reads thousands of
 # small files under emulation, waited on it. writeback reads the cached image from memory.
