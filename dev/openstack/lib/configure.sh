@@ -201,15 +201,9 @@ remove_unused_original_minimum_age_seconds = 600
 remove_unused_resized_minimum_age_seconds = 600
 [libvirt]
 virt_type = qemu
-# Emulation (TCG) does not speculate, but the guest's kernel cannot know: on an Intel model such as
-# Westmere it isolates its page tables against Meltdown and fills the return stack on every
-# switch, and each system call's page-table reload throws away emulation's translated TLB. Only an
-# in-order model's signature tells it there is nothing to mitigate: the Atom N270's, here with
-# the features QEMU's Westmere has beyond it (64-bit mode, SSE4, POPCNT, AES-NI and PCLMULQDQ),
-# which the desktops' software needs: without SSSE3 and SSE4 PyMca stops with "Illegal
-# instruction", and the kernel's AES-GCM uses PCLMULQDQ wherever AES-NI is (its self-test oopsed
-# and udev never settled). Not an AMD model: OpenBLAS picks kernels for qemu64's K8 family that
-# emulation rejects, and PyMca died the same way (dev/openstack/README.md, "The QEMU host").
+# An in-order Atom's signature, so the guest's kernel turns off the Meltdown and Spectre
+# mitigations emulation has no use for, with the features QEMU's Westmere adds to it: the
+# desktops' software needs them (dev/openstack/README.md, "The QEMU host", says why each).
 cpu_mode = custom
 cpu_models = n270
 cpu_model_extra_flags = lm, syscall, lahf_lm, cx16, sse4.1, sse4.2, popcnt, aes, pclmuldq
